@@ -1,0 +1,1 @@
+"""Project tooling: prepare the local test environment (Docker engine, offline images, apt)."""

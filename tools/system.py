@@ -1,0 +1,61 @@
+"""Install missing Debian packages, the way the test command needs them on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# command on PATH (or file) -> Debian package that provides it
+NEEDED = {
+    "docker": {"/usr/sbin/dockerd": "docker.io", "/bin/busybox": "busybox-static"},
+    "browser": {"/usr/bin/chromium": "chromium"},
+    "lab": {
+        "/usr/bin/memcached": "memcached",
+        "/usr/lib/rabbitmq/bin/rabbitmq-server": "rabbitmq-server",
+        "/usr/bin/qemu-img": "qemu-utils",
+    },
+}
+
+
+class SetupError(RuntimeError):
+    """A one-line explanation of what is missing and how to get it."""
+
+
+def is_debian_root() -> bool:
+    return os.geteuid() == 0 and Path("/etc/debian_version").exists() and bool(shutil.which("apt-get"))
+
+
+def missing_packages(groups: list[str]) -> list[str]:
+    pkgs: list[str] = []
+    for group in groups:
+        for path, pkg in NEEDED[group].items():
+            if not Path(path).exists() and pkg not in pkgs:
+                pkgs.append(pkg)
+    return pkgs
+
+
+def ensure_packages(groups: list[str]) -> None:
+    """apt-get install what `groups` need; elsewhere stop with one line naming the packages."""
+    pkgs = missing_packages(groups)
+    if not pkgs:
+        return
+    if not is_debian_root():
+        raise SetupError(f"missing system packages: install {' '.join(pkgs)} (Debian/Ubuntu names)")
+    print(f"prepare: apt-get install {' '.join(pkgs)}", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    lists = Path("/var/lib/apt/lists")
+    if not any(lists.glob("*Packages*")):
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    cmd = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *pkgs]
+    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        # A stale package list is the usual cause: refresh once and retry.
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def fail(message: str) -> None:
+    print(f"prepare: {message}", file=sys.stderr)
+    raise SystemExit(1)
