@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -72,12 +73,17 @@ def check_output(request: pytest.FixtureRequest) -> Callable[..., str]:
     Returns the fresh stdout so a test can assert on it too.
     """
     update = request.config.getoption("--update-outputs")
+    # Against real DevStack or Docker Hub images the text legitimately differs from the lab's:
+    # the workflows set CLOUDNOTES_COMPARE_OUTPUTS=0 and keep only the behaviour assertions.
+    compare = os.environ.get("CLOUDNOTES_COMPARE_OUTPUTS", "1") != "0"
 
     def check(relpath: str, *, extra: Iterable[tuple[str, str]] = (),
               env: dict[str, str] | None = None, timeout: float = 300) -> str:
         result = run_example(relpath, env=env, timeout=timeout)
         assert result.returncode == 0, f"{relpath} exited {result.returncode}:\n{result.stderr}"
         saved = output_path(relpath)
+        if not compare and not update:
+            return result.stdout
         if update:
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.write_text(result.stdout)

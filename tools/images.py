@@ -8,7 +8,6 @@ and a reader's copy pulls the real image. Each image is built only when it is ab
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import tarfile
@@ -39,11 +38,11 @@ def _busybox_context() -> bytes:
     if not busybox.exists():
         raise SetupError("busybox-static is not installed (apt-get install busybox-static)")
     dockerfile = (
-        "FROM scratch\n"
-        "COPY busybox /bin/busybox\n"
-        'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-        'CMD ["sh"]\n'
-    ).encode()
+        b"FROM scratch\n"
+        b"COPY busybox /bin/busybox\n"
+        b'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+        b'CMD ["sh"]\n'
+    )
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         tar.add(busybox, arcname="busybox")

@@ -40,7 +40,7 @@ def normalise(text: str, extra: Iterable[tuple[str, str]] = ()) -> str:
 
 def run_example(relpath: str, *, env: dict[str, str] | None = None,
                 timeout: float = 300, args: Iterable[str] = ()) -> subprocess.CompletedProcess:
-    """Run examples/<relpath> with the current interpreter, from its own folder, as a reader would."""
+    """Run examples/<relpath> with this interpreter, from its own folder, as a reader would."""
     script = EXAMPLES / relpath
     return subprocess.run(
         [sys.executable, script.name, *args], cwd=script.parent, capture_output=True,

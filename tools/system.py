@@ -25,7 +25,8 @@ class SetupError(RuntimeError):
 
 
 def is_debian_root() -> bool:
-    return os.geteuid() == 0 and Path("/etc/debian_version").exists() and bool(shutil.which("apt-get"))
+    debian = Path("/etc/debian_version").exists() and bool(shutil.which("apt-get"))
+    return os.geteuid() == 0 and debian
 
 
 def missing_packages(groups: list[str]) -> list[str]:
