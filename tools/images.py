@@ -120,8 +120,7 @@ def build_python(client: docker.DockerClient) -> None:
         for change in changes:
             cmd += ["--change", change]
         cmd += [str(tar_path), PYTHON]
-        env = dict(os.environ)
-        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
 def ensure_images() -> list[str]:
