@@ -1,1 +1,103 @@
-"""MkDocs hooks: small fixes where plugins meet (see docs/run-the-examples.md for the why)."""
+"""MkDocs hooks: small fixes where plugins meet (see docs/run-the-examples.md for the why).
+
+1. Notebooks under mkdocs-static-i18n. mkdocs-jupyter marks `.ipynb` files as pages by wrapping
+   them, but the i18n plugin (its `on_files` runs later) rebuilds every file as a plain
+   `File`, which MkDocs then copies as a raw download: no page, no execution, no warning
+   (mkdocs-static-i18n issue #198). The hook wraps the plugin's file factory so that notebooks
+   stay documentation pages, in every language (`page.ipynb`, `page.en.ipynb`).
+2. Explicit heading anchors in notebooks. Markdown pages write `## 제목 { #id }` (attr_list);
+   notebook cells are rendered by nbconvert, which knows no attr_list and would show the
+   `{ #id }` literally and derive the id from the Korean text. The hook turns the marker
+   into the heading's id after rendering and rebuilds the page's table of contents from the
+   headings, so a notebook and its twin share anchors exactly like Markdown pages do.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from typing import Any
+
+from mkdocs.structure.files import File
+from mkdocs.structure.toc import get_toc
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+class NotebookPageFile(File):
+    """A notebook file that MkDocs treats as a documentation page (rendered by mkdocs-jupyter)."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+def is_notebook(file: File) -> bool:
+    return file.src_uri.endswith(NOTEBOOK_SUFFIX)
+
+
+def _keep_notebooks_as_pages(create_i18n_file):
+    @functools.wraps(create_i18n_file)
+    def create(file: File, *args: Any, **kwargs: Any) -> File:
+        i18n_file = create_i18n_file(file, *args, **kwargs)
+        if is_notebook(i18n_file) and not i18n_file.is_documentation_page():
+            i18n_file.__class__ = NotebookPageFile
+        return i18n_file
+
+    create.cloudnotes_notebooks = True
+    return create
+
+
+def on_config(config):
+    """Patch mkdocs-static-i18n's file factories (idempotent: `mkdocs serve` reloads hooks)."""
+    from mkdocs_static_i18n import folder, suffix
+
+    for module in (suffix, folder):
+        if not getattr(module.create_i18n_file, "cloudnotes_notebooks", False):
+            module.create_i18n_file = _keep_notebooks_as_pages(module.create_i18n_file)
+    return config
+
+
+# nbconvert (as patched by mkdocs-jupyter) renders `## Title { #id }` as
+# <h2 id="slug">Title { #id }<a class="anchor-link" href="#slug">¶</a></h2>
+_HEADING = re.compile(
+    r'<h(?P<level>[1-6])(?P<before>[^>]*?)\sid="(?P<old>[^"]*)"(?P<after>[^>]*)>'
+    r"(?P<text>.*?)\s*\{\s*#(?P<id>[\w-]+)\s*\}\s*"
+    r'(?P<link><a class="anchor-link" href="#[^"]*">)?',
+    re.DOTALL,
+)
+_ANY_HEADING = re.compile(r'<h([1-6])[^>]*\sid="([^"]*)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _explicit_anchor(match: re.Match) -> str:
+    link = f'<a class="anchor-link" href="#{match["id"]}">' if match["link"] else ""
+    return (f'<h{match["level"]}{match["before"]} id="{match["id"]}"{match["after"]}>'
+            f'{match["text"].rstrip()}{link}')
+
+
+def _toc_tokens(content: str) -> list[dict]:
+    """Nested toc tokens (the shape python-markdown's toc extension produces) from headings."""
+    roots: list[dict] = []
+    stack: list[dict] = []
+    for level, anchor, inner in _ANY_HEADING.findall(content):
+        inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.DOTALL)
+        name = html.unescape(_TAGS.sub("", inner)).strip()
+        token = {"level": int(level), "id": anchor, "name": name, "html": html.escape(name),
+                 "data-toc-label": "", "children": []}
+        while stack and stack[-1]["level"] >= token["level"]:
+            stack.pop()
+        (stack[-1]["children"] if stack else roots).append(token)
+        stack.append(token)
+    return roots
+
+
+def on_page_content(content: str, page, config, files) -> str:
+    if not is_notebook(page.file):
+        return content
+    content = _HEADING.sub(_explicit_anchor, content)
+    tokens = _toc_tokens(content)
+    if tokens and tokens[0]["level"] == 1:
+        page.title = tokens[0]["name"]  # without the `{ #id }` marker mkdocs-jupyter kept
+    page.toc = get_toc(tokens)
+    return content
