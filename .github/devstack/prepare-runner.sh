@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Make a GitHub-hosted Ubuntu runner acceptable to DevStack's stack.sh (run before it, as the
+# runner user, which has passwordless sudo). Each step removes something the runner image ships
+# that stack.sh would trip over.
+set -euo pipefail
+
+# The image's MySQL server has its own root password and data directory; DevStack installs and
+# configures the database server itself.
+sudo systemctl stop mysql.service 2>/dev/null || true
+sudo DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq 'mysql-server*' 'mysql-client*' \
+  'mysql-common' >/dev/null 2>&1 || true
+sudo rm -rf /var/lib/mysql /etc/mysql
+
+# Some runner image versions wrote /etc/hosts lines starting with a literal "-e " (an echo
+# quirk; gophercloud/devstack-action strips it too): RabbitMQ then cannot resolve its host name.
+sudo sed -i 's/^-e \+//' /etc/hosts
+
+# An Erlang from a third-party repository does not match Ubuntu's rabbitmq-server.
+sudo DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq esl-erlang >/dev/null 2>&1 || true
+
+# Distribution Python packages that pip cannot replace when DevStack installs its requirements.
+sudo DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq python3-simplejson \
+  python3-pyasn1-modules >/dev/null 2>&1 || true
+
+sudo apt-get update -qq
