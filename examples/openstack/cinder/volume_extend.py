@@ -1,0 +1,123 @@
+"""Grow a Cinder volume from 1 GiB to 2 GiB.
+
+Volumes can grow but never shrink. Extending changes the size on the storage backend; an
+attached volume can be extended too on recent clouds (Nova tells the guest), but the
+filesystem inside must still be grown by the guest itself.
+
+Run it against any cloud named in clouds.yaml::
+
+    OS_CLOUD=devstack python volume_extend.py
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import openstack
+from keystoneauth1 import exceptions as ksa
+
+
+def connect(cloud: str) -> openstack.connection.Connection:
+    """Open a connection to a cloud from clouds.yaml and authenticate right away.
+
+    Args:
+        cloud: The cloud's name in clouds.yaml, e.g. ``devstack``.
+
+    Returns:
+        An authenticated connection.
+    """
+    conn = openstack.connect(cloud=cloud)
+    conn.session.get_token()  # fail here, not halfway through, on bad credentials
+    return conn
+
+
+def explain(exc: Exception) -> str:
+    """Say in one line why talking to the cloud failed.
+
+    Args:
+        exc: The exception openstacksdk or keystoneauth raised.
+
+    Returns:
+        A one-line reason.
+    """
+    if isinstance(exc, openstack.exceptions.ConfigException):
+        reason = f"no such cloud in clouds.yaml: {exc}"
+    elif isinstance(exc, ksa.Unauthorized) or getattr(exc, "status_code", None) == 401:
+        reason = "the cloud refused the credentials (401 Unauthorized)"
+    elif isinstance(exc, ksa.ConnectionError | ksa.DiscoveryFailure):
+        reason = f"cannot reach the cloud's endpoint: {exc}"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return " ".join(reason.split())
+
+
+def create_volume(conn: openstack.connection.Connection, name: str, size: int):
+    """Create a volume and wait until it is ``available``.
+
+    Args:
+        conn: An authenticated connection.
+        name: The volume's name.
+        size: Its size in GiB.
+
+    Returns:
+        The available volume.
+    """
+    volume = conn.block_storage.create_volume(name=name, size=size)
+    return conn.block_storage.wait_for_status(volume, status="available",
+                                              failures=["error"], wait=120)
+
+
+def extend(conn: openstack.connection.Connection, volume, size: int):
+    """Grow the volume to `size` GiB and wait until it is ``available`` again.
+
+    Args:
+        conn: An authenticated connection.
+        volume: The volume.
+        size: The new size in GiB (larger than the current one).
+
+    Returns:
+        The volume at its new size.
+    """
+    conn.block_storage.extend_volume(volume, size)
+    return conn.block_storage.wait_for_status(volume, status="available",
+                                              failures=["error", "error_extending"], wait=120)
+
+
+def main() -> int:
+    """Create a 1 GiB volume, extend it to 2 GiB, try to shrink it, and delete it.
+
+    Returns:
+        0 on success, 1 when the cloud cannot be used.
+    """
+    cloud = os.environ.get("OS_CLOUD")
+    if not cloud:
+        print("error: OS_CLOUD is not set: name a cloud from clouds.yaml, "
+              "e.g. OS_CLOUD=devstack", file=sys.stderr)
+        return 1
+    conn = volume = None
+    try:
+        conn = connect(cloud)
+        volume = create_volume(conn, f"cloudnotes-volume-{secrets.token_hex(6)}", 1)
+        print(f"volume {volume.name}: {volume.size} GiB, {volume.status}")
+        print("extending to 2 GiB")
+        volume = extend(conn, volume, 2)
+        print(f"volume {volume.name}: {volume.size} GiB, {volume.status}")
+        try:
+            conn.block_storage.extend_volume(volume, 1)
+        except openstack.exceptions.BadRequestException as exc:
+            print(f"shrinking back to 1 GiB is refused: HTTP {exc.status_code}")
+    except (openstack.exceptions.SDKException, ksa.ClientException) as exc:
+        print(f"error: {explain(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        if volume is not None:
+            conn.block_storage.delete_volume(volume)
+            conn.block_storage.wait_for_delete(volume, wait=120)
+            print("deleted the volume")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
