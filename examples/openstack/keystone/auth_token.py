@@ -8,11 +8,12 @@ service lives.
 
 Run it against any cloud named in clouds.yaml::
 
-    OS_CLOUD=devstack python token.py
+    OS_CLOUD=devstack python auth_token.py
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -29,6 +30,8 @@ def connect(cloud: str) -> openstack.connection.Connection:
     Returns:
         An authenticated connection.
     """
+    # keystoneauth would log a warning before the error explained in main(): one line is enough.
+    logging.getLogger("keystoneauth").setLevel(logging.ERROR)
     conn = openstack.connect(cloud=cloud)
     conn.session.get_token()  # fail here, not halfway through, on bad credentials
     return conn
