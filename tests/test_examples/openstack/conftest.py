@@ -1,0 +1,235 @@
+"""The cloud the OpenStack examples run against, and the checks every OpenStack test shares.
+
+By default the examples run against the local lab (`python -m lab`): the session brings it up
+if it is not running (and takes it down at the end only in that case) and points
+`OS_CLIENT_CONFIG_FILE` at the clouds.yaml it writes. With `CLOUDNOTES_LAB=0` the cloud is an
+external one named by `OS_CLOUD` (DevStack on GitHub), with its clouds.yaml found the usual way.
+
+Around the whole session an inventory of servers, volumes, snapshots, images, networks,
+routers, ports, floating IPs, security groups and Swift containers/objects is taken in the
+user's, the other project's and the admin's view; anything new at the end fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support import unavailable
+from tools.outputs import run_example
+
+USE_LAB = os.environ.get("CLOUDNOTES_LAB", "1") != "0"
+# Cloud names: DevStack's, which the lab copies.
+USER_CLOUD = "devstack"
+ADMIN_CLOUD = os.environ.get("CLOUDNOTES_ADMIN_CLOUD", "devstack-admin")
+OTHER_CLOUD = os.environ.get("CLOUDNOTES_OTHER_CLOUD", "devstack-alt-demo")
+
+# Values every OpenStack output shares that change from run to run.
+VOLATILE = [
+    (r"AUTH_[0-9a-f]{32}", "AUTH_<project>"),
+    (r"cloudnotes-([a-z]+(-[a-z]+)*)-[0-9a-f]{12}", r"cloudnotes-\1-<id>"),
+]
+
+
+@dataclass
+class Cloud:
+    """Which clouds the tests use and the environment an example run gets."""
+
+    user: str
+    admin: str
+    other: str
+    config_file: str | None
+    compute_hosts: list[str] = field(default_factory=list)
+    started_lab: bool = False
+
+    def connect(self, name: str | None = None):
+        import openstack
+
+        return openstack.connect(cloud=name or self.user)
+
+
+# --- inventory ------------------------------------------------------------------------------
+
+def _inventory(conn) -> dict[str, set[str]]:
+    """Every resource of the connection's project that the examples could create."""
+    project = conn.current_project_id
+    found = {
+        "servers": {s.id for s in conn.compute.servers()},
+        "volumes": {v.id for v in conn.block_storage.volumes()},
+        "snapshots": {s.id for s in conn.block_storage.snapshots()},
+        "images": {i.id for i in conn.image.images()},
+        "networks": {n.id for n in conn.network.networks(project_id=project)},
+        "subnets": {s.id for s in conn.network.subnets(project_id=project)},
+        "routers": {r.id for r in conn.network.routers(project_id=project)},
+        "ports": {p.id for p in conn.network.ports(project_id=project)},
+        "floating IPs": {f.id for f in conn.network.ips(project_id=project)},
+        "security groups": {g.id for g in conn.network.security_groups(project_id=project)},
+        "projects": set(),
+        "users": set(),
+        "containers": set(),
+        "objects": set(),
+    }
+    for container in conn.object_store.containers():
+        found["containers"].add(container.name)
+        found["objects"].update(f"{container.name}/{o.name}"
+                                for o in conn.object_store.objects(container.name))
+    if "admin" in conn.session.auth.get_access(conn.session).role_names:
+        found["projects"] = {p.id for p in conn.identity.projects()}
+        found["users"] = {u.id for u in conn.identity.users()}
+    return found
+
+
+def _inventories(cloud: Cloud) -> dict[str, dict[str, set[str]]]:
+    return {name: _inventory(cloud.connect(name))
+            for name in (cloud.user, cloud.other, cloud.admin)}
+
+
+def _leftovers(before, after) -> list[str]:
+    lines = []
+    for name, kinds in after.items():
+        for kind, ids in kinds.items():
+            new = sorted(ids - before[name][kind])
+            if new:
+                lines.append(f"{name}: {kind}: {', '.join(new)}")
+    return lines
+
+
+# --- the session's cloud --------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def cloud() -> Iterator[Cloud]:
+    """The cloud for the whole session: lab (started if needed) or external; leftovers fail."""
+    started = False
+    if USE_LAB:
+        import lab
+
+        if not lab.is_running():
+            try:
+                lab.up()
+            except lab.LabError as exc:
+                unavailable(f"the OpenStack lab did not come up: {exc}")
+            started = True
+        config_file = str(lab.clouds_yaml())
+        os.environ["OS_CLIENT_CONFIG_FILE"] = config_file
+        os.environ["OS_CLOUD"] = USER_CLOUD
+        user = USER_CLOUD
+    else:
+        user = os.environ.get("OS_CLOUD", "")
+        config_file = os.environ.get("OS_CLIENT_CONFIG_FILE")
+        if not user:
+            unavailable("CLOUDNOTES_LAB=0 but OS_CLOUD names no cloud")
+    cloud = Cloud(user=user, admin=ADMIN_CLOUD, other=OTHER_CLOUD, config_file=config_file,
+                  started_lab=started)
+    try:
+        admin = cloud.connect(cloud.admin)
+        admin.session.get_token()
+        cloud.compute_hosts = sorted(s.host for s in admin.compute.services(binary="nova-compute"))
+        if not os.environ.get("CLOUDNOTES_IMAGE"):
+            # DevStack names its CirrOS image after the version it downloaded.
+            images = sorted(i.name for i in admin.image.images(visibility="public")
+                            if i.name.startswith("cirros"))
+            if images:
+                os.environ["CLOUDNOTES_IMAGE"] = images[-1]
+        before = _inventories(cloud)
+    except Exception as exc:
+        if started:
+            lab.down()
+        unavailable(f"the OpenStack cloud does not answer ({exc.__class__.__name__}: {exc})")
+    yield cloud
+    try:
+        left = _leftovers(before, _inventories(cloud))
+    finally:
+        if started:
+            lab.down()
+    if left:
+        pytest.fail("LEFTOVER OpenStack resources after the suite:\n  " + "\n  ".join(left),
+                    pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _needs_cloud(cloud: Cloud) -> None:
+    """Every test in this folder runs against the session's cloud."""
+
+
+@pytest.fixture(scope="session")
+def user_conn(cloud: Cloud):
+    return cloud.connect(cloud.user)
+
+
+@pytest.fixture(scope="session")
+def admin_conn(cloud: Cloud):
+    return cloud.connect(cloud.admin)
+
+
+@pytest.fixture(scope="session")
+def other_conn(cloud: Cloud):
+    return cloud.connect(cloud.other)
+
+
+@pytest.fixture
+def run_as(cloud: Cloud, check_output) -> Callable[..., str]:
+    """Run an example as a reader would, as the cloud named `as_` (default: the user).
+
+    Compares the output with docs/outputs (via `check_output`) after normalising VOLATILE and
+    the test's own `extra` patterns; returns the fresh stdout.
+    """
+    def run(relpath: str, *, as_: str | None = None, extra=(), timeout: float = 600) -> str:
+        return check_output(relpath, extra=[*extra, *VOLATILE], timeout=timeout,
+                            env={"OS_CLOUD": as_ or cloud.user})
+
+    return run
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def bad_clouds(cloud: Cloud, tmp_path_factory) -> Path:
+    """A clouds.yaml with a wrong password and an unreachable endpoint, next to the real one."""
+    import openstack.config
+
+    auth = dict(openstack.config.OpenStackConfig().get_one(cloud=cloud.user).config["auth"])
+    wrong = {**auth, "password": "not-the-password"}
+    dead = {**auth, "auth_url": f"http://127.0.0.1:{_closed_port()}/v3"}
+    common = {"identity_api_version": 3, "interface": "public"}
+    path = tmp_path_factory.mktemp("clouds") / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {
+        "cloudnotes-wrong-password": {"auth": wrong, **common},
+        "cloudnotes-unreachable": {"auth": dead, "api_timeout": 5, **common},
+    }}))
+    return path
+
+
+@pytest.fixture
+def bad_input(bad_clouds: Path) -> Callable[[str], None]:
+    """Check that an example turns each kind of unusable cloud into one stderr line + exit 1."""
+    def check(relpath: str) -> None:
+        cases = {
+            "unset OS_CLOUD": ({"OS_CLOUD": ""}, "OS_CLOUD"),
+            "unknown cloud": ({"OS_CLOUD": "cloudnotes-no-such-cloud"},
+                              "cloudnotes-no-such-cloud"),
+            "wrong password": ({"OS_CLOUD": "cloudnotes-wrong-password",
+                                "OS_CLIENT_CONFIG_FILE": str(bad_clouds)}, "401"),
+            "unreachable": ({"OS_CLOUD": "cloudnotes-unreachable",
+                             "OS_CLIENT_CONFIG_FILE": str(bad_clouds)}, "cannot reach"),
+        }
+        for case, (env, expected) in cases.items():
+            result = run_example(relpath, env=env, timeout=120)
+            lines = result.stderr.splitlines()
+            assert result.returncode == 1, f"{case}: exit {result.returncode}\n{result.stderr}"
+            assert len(lines) == 1, f"{case}: {len(lines)} stderr lines:\n{result.stderr}"
+            assert lines[0].startswith("error: ") and expected in lines[0], f"{case}: {lines[0]}"
+            assert result.stdout == "", f"{case}: printed {result.stdout!r}"
+
+    return check
