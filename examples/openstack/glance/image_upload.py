@@ -92,7 +92,9 @@ def describe(image) -> None:
     print(f"  hash             {image.hash_algo}:{image.hash_value}")
     print(f"  tags             {sorted(image.tags)}")
     for key in sorted(PROPERTIES):
-        print(f"  property {key:<8}{image.properties.get(key)}")
+        # os_distro is a well-known property openstacksdk maps to an attribute; ours is free-form.
+        value = image.properties.get(key, getattr(image, key, None))
+        print(f"  property         {key}={value}")
 
 
 def main() -> int:

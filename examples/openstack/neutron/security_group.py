@@ -90,9 +90,9 @@ def add_rules(conn: openstack.connection.Connection, group) -> None:
     """
     for rule in RULES:
         conn.network.create_security_group_rule(security_group_id=group.id,
-                                                direction="ingress", ethertype="IPv4", **rule)
+                                                direction="ingress", ether_type="IPv4", **rule)
     conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
-                                            ethertype="IPv4", remote_group_id=group.id)
+                                            ether_type="IPv4", remote_group_id=group.id)
 
 
 def describe_rule(rule, group) -> str:
@@ -112,7 +112,7 @@ def describe_rule(rule, group) -> str:
     else:
         source = rule.remote_ip_prefix or "anywhere"
     word = "from" if rule.direction == "ingress" else "to"
-    return f"{rule.direction:<7} {rule.ethertype} {rule.protocol or 'any':<4} {ports:<9} " \
+    return f"{rule.direction:<7} {rule.ether_type} {rule.protocol or 'any':<4} {ports:<9} " \
            f"{word} {source}"
 
 

@@ -132,7 +132,7 @@ def main() -> int:
         print("objects and their URLs:")
         for obj in sorted(conn.object_store.objects(container), key=lambda o: o.name):
             path = urlsplit(object_url(conn, container, obj.name)).path
-            print(f"  {obj.name:<26} {obj.bytes:>5} bytes  {path}")
+            print(f"  {obj.name:<26} {obj.content_length:>5} bytes  {path}")
         data = conn.object_store.download_object("hello.txt", container=container)
         print(f"download hello.txt with a token: {data!r}")
         status = anonymous_get(object_url(conn, container, "hello.txt"))
