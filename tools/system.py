@@ -29,11 +29,21 @@ def is_debian_root() -> bool:
     return os.geteuid() == 0 and debian
 
 
+def present(path: str) -> bool:
+    """The file, or a command of that name anywhere on PATH (GitHub's runners keep dockerd in
+    /usr/bin, Debian in /usr/sbin)."""
+    return Path(path).exists() or bool(shutil.which(Path(path).name))
+
+
 def missing_packages(groups: list[str]) -> list[str]:
+    # busybox-static only feeds the offline stand-in images; with the real images it is not needed.
+    real_images = os.environ.get("CLOUDNOTES_REAL_IMAGES") == "1"
     pkgs: list[str] = []
     for group in groups:
         for path, pkg in NEEDED[group].items():
-            if not Path(path).exists() and pkg not in pkgs:
+            if real_images and pkg == "busybox-static":
+                continue
+            if not present(path) and pkg not in pkgs:
                 pkgs.append(pkg)
     return pkgs
 
