@@ -1,0 +1,210 @@
+"""The strict build, and what must be true of the HTML it writes (no browser needed)."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import yaml
+
+from tests.test_site import registry
+from tests.test_site.conftest import SiteBuild, mkdocs_build
+
+NAV = registry.nav_pages()
+NOTEBOOK = "containers/start-latency.ipynb"
+BASE = "http://site.test/"
+
+
+def html_of(site: Path, src: str, lang: str) -> str:
+    path = registry.page_html(site, src, lang)
+    assert path.is_file(), f"{path.relative_to(site)} was not built"
+    return path.read_text(encoding="utf-8")
+
+
+class _Links(HTMLParser):
+    """Collects the attributes of <a>, <img>, <link>, <h1..6> and the <html> tag."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def tags(page: str, name: str) -> list[dict[str, str]]:
+    parser = _Links()
+    parser.feed(page)
+    return [attrs for tag, attrs in parser.tags if tag == name]
+
+
+# --- the build ------------------------------------------------------------------------------
+
+@pytest.mark.docker
+@pytest.mark.site
+def test_strict_build_succeeds(strict_build: SiteBuild) -> None:
+    assert strict_build.returncode == 0, (
+        f"mkdocs build --strict failed after {strict_build.seconds:.0f} s:\n"
+        + "\n".join(strict_build.problems()[-40:] or strict_build.log.splitlines()[-40:]))
+
+
+@pytest.mark.docker
+@pytest.mark.site
+@pytest.mark.parametrize("lang", registry.LANGS)
+@pytest.mark.parametrize("src", NAV)
+def test_every_nav_page_is_built(site: Path, src: str, lang: str) -> None:
+    page = html_of(site, src, lang)
+    assert tags(page, "html")[0].get("lang") == lang
+    assert re.search(r'<article class="md-content__inner', page), "no content area"
+
+
+@pytest.mark.docker
+@pytest.mark.site
+@pytest.mark.parametrize("lang", registry.LANGS)
+def test_notebook_is_rendered_and_executed(site: Path, lang: str) -> None:
+    page = html_of(site, NOTEBOOK, lang)
+    # A page, not the notebook copied as a file: cells rendered, outputs of this build.
+    assert '"cell_type"' not in page
+    assert "jp-Notebook" in page or "jupyter-wrapper" in page
+    images = [img["src"] for img in tags(page, "img") if img.get("src", "").startswith(
+        "data:image/png;base64,")]
+    assert images, "the notebook page has no plot image"
+    assert re.search(r"bridge: median +\d+ ms, p90 +\d+ ms", page), "no measured output"
+    assert "leftover containers" in page
+    source = registry.ROOT / "docs" / (NOTEBOOK if lang == "ko" else NOTEBOOK.replace(
+        ".ipynb", ".en.ipynb"))
+    anchors = [h.anchor for h in registry.read_page(source).headings]
+    ids = [attrs["id"] for level in "123456" for attrs in tags(page, f"h{level}")
+           if "id" in attrs]
+    assert all(anchor in ids for anchor in anchors), (anchors, ids)
+    assert "{ #" not in page, "an explicit anchor marker was left in the text"
+
+
+_DIRECTIVE = re.compile(r"^[ \t]*--8<--[ \t]*(?:([\"']).*\1)?[ \t]*$", re.M)
+
+
+def unexpanded_directives(page: str) -> list[str]:
+    """Include directives that pymdownx.snippets left in a page's text as they were.
+
+    A directive is a line of its own (`--8<-- "file"`, or a bare `--8<--` opening a block);
+    prose that mentions the syntax inline is fine.
+    """
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    return [m.group(0).strip() for m in _DIRECTIVE.finditer(text)]
+
+
+@pytest.mark.site
+def test_unexpanded_directive_detection() -> None:
+    code = ('<pre><span></span><code><span id="__span-0-1">--8&lt;-- '
+            '&quot;examples/docker/x.py&quot;\n</span></code></pre>')
+    assert unexpanded_directives(code) == ['--8<-- "examples/docker/x.py"']
+    assert unexpanded_directives("<pre><code>--8&lt;--\nexamples/a.py\n--8&lt;--\n</code></pre>")
+    prose = '<p>the line <code>--8&lt;-- "examples/..."</code> is replaced by the file</p>'
+    assert unexpanded_directives(prose) == []
+
+
+@pytest.mark.docker
+@pytest.mark.site
+def test_no_unexpanded_snippet(site: Path) -> None:
+    offenders = {}
+    for path in sorted(site.rglob("*.html")):
+        found = unexpanded_directives(path.read_text(encoding="utf-8"))
+        if found:
+            offenders[str(path.relative_to(site))] = found
+    assert not offenders, f"unexpanded snippet directives: {offenders}"
+
+
+@pytest.mark.docker
+@pytest.mark.site
+@pytest.mark.parametrize("lang", registry.LANGS)
+@pytest.mark.parametrize("src", NAV)
+def test_language_selector_points_to_the_twin(site: Path, src: str, lang: str) -> None:
+    page = html_of(site, src, lang)
+    here = BASE + registry.page_url(src, lang)
+    links = {a["hreflang"]: urljoin(here, a["href"]) for a in tags(page, "a")
+             if "md-select__link" in a.get("class", "") and a.get("hreflang")}
+    assert set(links) == set(registry.LANGS), f"language selector links: {links}"
+    for other in registry.LANGS:
+        assert urlparse(links[other]).path == "/" + registry.page_url(src, other)
+    alternates = {link["hreflang"]: urljoin(here, link["href"]) for link in tags(page, "link")
+                  if link.get("rel") == "alternate" and link.get("hreflang")}
+    assert alternates == links
+
+
+@pytest.mark.docker
+@pytest.mark.site
+@pytest.mark.parametrize("lang", registry.LANGS)
+def test_reference_renders_every_example(site: Path, lang: str) -> None:
+    missing = []
+    for example in registry.examples():
+        folder = example.split("/", 1)[0]
+        page_src = f"reference/{folder}.md"
+        html_path = registry.page_html(site, page_src, lang)
+        if not html_path.is_file():
+            missing.append(f"{registry.page_url(page_src, lang)} (for examples/{example})")
+            continue
+        page = html_path.read_text(encoding="utf-8")
+        ident = registry.reference_identifier(example)
+        if f'id="{ident}"' not in page or "::: " in page:
+            missing.append(f"{ident} on {registry.page_url(page_src, lang)}")
+    assert not missing, "not rendered by mkdocstrings: " + ", ".join(missing)
+
+
+# --- notebooks: the hook, and a failing cell --------------------------------------------------
+
+def notebook(code: str, title: str) -> str:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook(cells=[new_markdown_cell(f"# {title} {{ #nb }}"), new_code_cell(code)],
+                      metadata={"kernelspec": {"name": "python3", "language": "python",
+                                               "display_name": "Python 3"}})
+    return nbformat.writes(nb)
+
+
+def mini_site(root: Path, code: str) -> Path:
+    """A two-page bilingual site with the project's hook, i18n and mkdocs-jupyter settings."""
+    config = registry.load_config()
+    plugins = [p for p in config["plugins"]
+               if isinstance(p, dict) and {"i18n", "mkdocs-jupyter"} & set(p)]
+    assert len(plugins) == 2, "mkdocs.yml no longer configures i18n and mkdocs-jupyter"
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# 홈 { #home }\n", encoding="utf-8")
+    (docs / "index.en.md").write_text("# Home { #home }\n", encoding="utf-8")
+    (docs / "nb.ipynb").write_text(notebook(code, "노트북"), encoding="utf-8")
+    (docs / "nb.en.ipynb").write_text(notebook(code, "Notebook"), encoding="utf-8")
+    mini = {
+        "site_name": "mini", "docs_dir": str(docs), "strict": True,
+        "theme": {"name": "material", "language": "ko"},
+        "hooks": [str(registry.ROOT / hook) for hook in config["hooks"]],
+        "plugins": plugins,
+        "markdown_extensions": ["attr_list", "toc"],
+        "nav": [{"홈": "index.md"}, {"노트북": "nb.ipynb"}],
+    }
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(mini, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.site
+def test_notebook_builds_as_a_page_in_both_languages(tmp_path: Path) -> None:
+    build = mkdocs_build(tmp_path / "site", config=mini_site(tmp_path, "print(6 * 7)"))
+    assert build.returncode == 0, "\n".join(build.problems() or build.log.splitlines()[-20:])
+    for lang in registry.LANGS:
+        page = registry.page_html(tmp_path / "site", "nb.ipynb", lang).read_text(
+            encoding="utf-8")
+        assert re.search(r">\s*42\s*<", page), "the cell was not executed"
+        assert 'id="nb"' in page
+
+
+@pytest.mark.site
+def test_failing_notebook_cell_fails_the_build(tmp_path: Path) -> None:
+    code = "raise RuntimeError('cloudnotes: this cell fails on purpose')"
+    build = mkdocs_build(tmp_path / "site", config=mini_site(tmp_path, code))
+    assert build.returncode != 0, "a notebook cell raised and the build still passed"
+    assert "cloudnotes: this cell fails on purpose" in build.log
