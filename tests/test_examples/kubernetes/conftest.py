@@ -1,0 +1,159 @@
+"""Kubernetes examples: offline schema validation everywhere, the cluster part where one exists.
+
+No control plane can run on the offline test machine, so every object an example sends is
+validated against the Kubernetes OpenAPI schema with kubernetes-validate (no cluster needed),
+and that verdict is what the page shows as locally captured output. The cluster part of each
+test runs only where a cluster is configured and answers (kind in the examples-kubernetes
+workflow); elsewhere it skips with a visible reason, also under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support import load_example
+from tools.outputs import OUTPUTS, normalise, run_example
+
+# Pinned on purpose: the newest schema kubernetes-validate 1.37 ships, matching the `kubernetes`
+# client 37.x (Kubernetes 1.37). A newer package must not silently move the target; a package
+# without this schema makes the tests fail loudly (VersionNotSupportedError).
+K8S_SCHEMA_VERSION = "1.37.0"
+SKIP_NO_CLUSTER = ("no Kubernetes cluster configured: cluster part runs in the "
+                   "examples-kubernetes workflow")
+# What changes between cluster runs besides ids, times and addresses.
+CLUSTER_VOLATILE = [
+    (r"\b([a-z]+(?:-[a-z0-9]+)*?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b", r"\1-<pod>"),  # Deployment pods
+    (r"after \d+ s", "after <n> s"),
+]
+
+
+def validate_all(objects: list[dict]) -> list[tuple[dict, str]]:
+    """Validate each object strictly (unknown fields are errors); return (object, verdict)."""
+    import kubernetes_validate
+
+    checked = []
+    for obj in objects:
+        try:
+            version = kubernetes_validate.validate(obj, K8S_SCHEMA_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            name = obj.get("metadata", {}).get("name")
+            pytest.fail(f"{obj.get('kind')} {name} is not a valid object for Kubernetes "
+                        f"{K8S_SCHEMA_VERSION}: {exc.message}", pytrace=False)
+        checked.append((obj, f"valid for Kubernetes {version} (strict schema)"))
+    return checked
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """YAML as a person writes it: a dict used twice is written twice, not as an &alias."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def report(checked: list[tuple[dict, str]]) -> str:
+    """The validated manifests as YAML, each with its verdict: what the page shows."""
+    parts = [f"kubernetes-validate, schema {K8S_SCHEMA_VERSION}, strict: "
+             f"{len(checked)} objects, all valid\n"]
+    for obj, verdict in checked:
+        parts.append(f"# {obj['kind']} {obj['metadata']['name']}: {verdict}\n---\n")
+        parts.append(yaml.dump(obj, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True))
+    return "".join(parts)
+
+
+@pytest.fixture
+def validator() -> Callable[[list[dict]], list[tuple[dict, str]]]:
+    """The strict validation itself, for tests that feed it objects of their own."""
+    return validate_all
+
+
+@pytest.fixture
+def check_validation(request: pytest.FixtureRequest) -> Callable[[str], list[dict]]:
+    """Validate every object an example sends; compare (or save) the report in docs/outputs.
+
+    The report lives next to the cluster output as `<example>.validation.txt`. Returns the
+    objects so a test can assert on them.
+    """
+    update = request.config.getoption("--update-outputs")
+
+    def check(relpath: str) -> list[dict]:
+        example = load_example(relpath)
+        objects = example.objects_sent(f"cloudnotes-{secrets.token_hex(6)}")
+        text = report(validate_all(objects))
+        saved = OUTPUTS / Path(relpath).with_suffix(".validation.txt")
+        if update:
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(text)
+        assert saved.exists(), f"{saved} is missing: run `make outputs`"
+        assert normalise(text) == normalise(saved.read_text()), (
+            f"{relpath}'s objects changed; run `make outputs` if intended")
+        return objects
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """An API client for a configured, answering cluster; otherwise skip (even under CI)."""
+    from kubernetes import client, config
+
+    try:
+        try:
+            config.load_incluster_config()
+        except config.ConfigException:
+            config.load_kube_config()
+        api = client.ApiClient()
+        version = client.VersionApi(api).get_code(_request_timeout=10)
+    except Exception:
+        pytest.skip(SKIP_NO_CLUSTER)
+    return api, version
+
+
+@pytest.fixture
+def check_cluster_output(cluster, check_output) -> Callable[[str], str]:
+    """Run an example against the cluster; compare its output with pod names normalised too."""
+    def check(relpath: str) -> str:
+        return check_output(relpath, extra=CLUSTER_VOLATILE, timeout=600)
+
+    return check
+
+
+@pytest.fixture
+def check_no_cluster(tmp_path) -> Callable[[str], None]:
+    """Without a cluster, or with an unreachable one, an example prints one error line, exit 1."""
+    dead = tmp_path / "dead-kubeconfig.yaml"
+    dead.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "dead",
+        "clusters": [{"name": "dead", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}],
+        "users": [{"name": "u", "user": {"token": "not-a-token"}}],
+    }))
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_SERVICE")}
+
+    def check(relpath: str) -> None:
+        cases = {
+            "no kubeconfig": ({"KUBECONFIG": str(tmp_path / "none.yaml"), "HOME": str(tmp_path)},
+                              "error: no Kubernetes cluster configured"),
+            "unreachable": ({"KUBECONFIG": str(dead)},
+                            "error: cannot reach the Kubernetes API server"),
+        }
+        for case, (env, expected) in cases.items():
+            saved = os.environ.copy()
+            os.environ.clear()
+            os.environ.update(bare)
+            try:
+                result = run_example(relpath, env=env, timeout=60)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            lines = result.stderr.splitlines()
+            assert result.returncode == 1, f"{case}: exit {result.returncode}"
+            assert len(lines) == 1 and lines[0].startswith(expected), f"{case}: {result.stderr}"
+            assert result.stdout == "", f"{case}: printed {result.stdout!r}"
+
+    return check
