@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 
 import openstack
 from keystoneauth1 import exceptions as ksa
@@ -57,7 +58,7 @@ def explain(exc: Exception) -> str:
 
 
 def create_volume(conn: openstack.connection.Connection, name: str, size: int):
-    """Create a volume and wait until it is ``available``.
+    """Ask Cinder for a volume (without waiting: it starts as ``creating``).
 
     Args:
         conn: An authenticated connection.
@@ -65,27 +66,57 @@ def create_volume(conn: openstack.connection.Connection, name: str, size: int):
         size: Its size in GiB.
 
     Returns:
-        The available volume.
+        The new volume.
     """
-    volume = conn.block_storage.create_volume(name=name, size=size)
-    return conn.block_storage.wait_for_status(volume, status="available",
-                                              failures=["error"], wait=120)
+    return conn.block_storage.create_volume(name=name, size=size)
 
 
-def extend(conn: openstack.connection.Connection, volume, size: int):
-    """Grow the volume to `size` GiB and wait until it is ``available`` again.
+def extend(conn: openstack.connection.Connection, volume, size: int, timeout: float = 120):
+    """Grow the volume to `size` GiB and wait until Cinder reports the new size.
+
+    The request returns at once; the volume goes ``extending`` and back to ``available``
+    with the new size, so wait for both (``available`` alone may still be the old state).
 
     Args:
         conn: An authenticated connection.
         volume: The volume.
         size: The new size in GiB (larger than the current one).
+        timeout: Seconds to wait.
 
     Returns:
         The volume at its new size.
+
+    Raises:
+        TimeoutError: The volume did not reach the size in time.
     """
     conn.block_storage.extend_volume(volume, size)
-    return conn.block_storage.wait_for_status(volume, status="available",
-                                              failures=["error", "error_extending"], wait=120)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        volume = conn.block_storage.get_volume(volume)
+        if volume.status == "error_extending":
+            raise openstack.exceptions.ResourceFailure(f"extending {volume.name} failed")
+        if volume.status == "available" and volume.size == size:
+            return volume
+        time.sleep(1)
+    raise TimeoutError(f"{volume.name} is still {volume.status}, {volume.size} GiB")
+
+
+def shrink_refused(conn: openstack.connection.Connection, volume, size: int) -> str | None:
+    """Try to make the volume smaller; Cinder refuses.
+
+    Args:
+        conn: An authenticated connection.
+        volume: The volume.
+        size: A size smaller than the current one.
+
+    Returns:
+        Cinder's reason for refusing, or None if it accepted (it should not).
+    """
+    try:
+        conn.block_storage.extend_volume(volume, size)
+    except openstack.exceptions.BadRequestException as exc:
+        return f"HTTP {exc.status_code}: {' '.join(str(exc.details).split())}"
+    return None
 
 
 def main() -> int:
@@ -103,15 +134,14 @@ def main() -> int:
     try:
         conn = connect(cloud)
         volume = create_volume(conn, f"cloudnotes-volume-{secrets.token_hex(6)}", 1)
+        volume = conn.block_storage.wait_for_status(volume, status="available",
+                                                    failures=["error"], wait=120)
         print(f"volume {volume.name}: {volume.size} GiB, {volume.status}")
         print("extending to 2 GiB")
         volume = extend(conn, volume, 2)
         print(f"volume {volume.name}: {volume.size} GiB, {volume.status}")
-        try:
-            conn.block_storage.extend_volume(volume, 1)
-        except openstack.exceptions.BadRequestException as exc:
-            print(f"shrinking back to 1 GiB is refused: HTTP {exc.status_code}")
-    except (openstack.exceptions.SDKException, ksa.ClientException) as exc:
+        print(f"shrinking back to 1 GiB: refused, {shrink_refused(conn, volume, 1)}")
+    except (openstack.exceptions.SDKException, ksa.ClientException, TimeoutError) as exc:
         print(f"error: {explain(exc)}", file=sys.stderr)
         return 1
     finally:

@@ -57,22 +57,20 @@ def explain(exc: Exception) -> str:
 
 
 def create_volume(conn: openstack.connection.Connection, name: str):
-    """Create a 1 GiB volume and wait until it is ``available``.
+    """Ask Cinder for a 1 GiB volume (without waiting: it starts as ``creating``).
 
     Args:
         conn: An authenticated connection.
         name: The volume's name.
 
     Returns:
-        The available volume.
+        The new volume.
     """
-    volume = conn.block_storage.create_volume(name=name, size=1)
-    return conn.block_storage.wait_for_status(volume, status="available",
-                                              failures=["error"], wait=120)
+    return conn.block_storage.create_volume(name=name, size=1)
 
 
 def snapshot(conn: openstack.connection.Connection, volume, name: str):
-    """Snapshot the volume and wait until the snapshot is ``available``.
+    """Ask Cinder for a snapshot of the volume (without waiting).
 
     Args:
         conn: An authenticated connection.
@@ -80,11 +78,23 @@ def snapshot(conn: openstack.connection.Connection, volume, name: str):
         name: The snapshot's name.
 
     Returns:
-        The available snapshot.
+        The new snapshot, probably still ``creating``.
     """
-    snap = conn.block_storage.create_snapshot(volume_id=volume.id, name=name,
+    return conn.block_storage.create_snapshot(volume_id=volume.id, name=name,
                                               description="Cloud Notes example")
-    return conn.block_storage.wait_for_status(snap, status="available",
+
+
+def wait_available(conn: openstack.connection.Connection, resource):
+    """Wait until a volume or snapshot is ``available`` (raise if it goes to ``error``).
+
+    Args:
+        conn: An authenticated connection.
+        resource: The volume or snapshot.
+
+    Returns:
+        The resource, now available.
+    """
+    return conn.block_storage.wait_for_status(resource, status="available",
                                               failures=["error"], wait=120)
 
 
@@ -104,11 +114,15 @@ def main() -> int:
     try:
         conn = connect(cloud)
         volume = create_volume(conn, f"cloudnotes-volume-{suffix}")
+        volume = wait_available(conn, volume)
         print(f"volume   {volume.name}: {volume.size} GiB, {volume.status}")
         snap = snapshot(conn, volume, f"cloudnotes-snapshot-{suffix}")
+        snap = wait_available(conn, snap)
         print(f"snapshot {snap.name}: {snap.size} GiB, {snap.status}, "
               f"of volume {conn.block_storage.get_volume(snap.volume_id).name}")
-        names = sorted(s.name for s in conn.block_storage.snapshots(volume_id=volume.id))
+        # Filtered here: not every Cinder accepts volume_id as a server-side snapshot filter.
+        names = sorted(s.name for s in conn.block_storage.snapshots()
+                       if s.volume_id == volume.id)
         print(f"snapshots of the volume: {names}")
     except (openstack.exceptions.SDKException, ksa.ClientException) as exc:
         print(f"error: {explain(exc)}", file=sys.stderr)

@@ -104,44 +104,61 @@ def discover(conn: openstack.connection.Connection) -> None:
 
 
 def open_dialog(conn: openstack.connection.Connection) -> dict[str, list]:
-    """Fetch what the dialog's steps display (Source, Flavor, Networks, Security Groups,
-    Key Pair, and the quota bars).
+    """Fetch what the dialog's steps display (Details, Source, Flavor, Networks, Security
+    Groups, Key Pair) and the numbers behind its quota bars.
 
     Args:
         conn: An authenticated connection.
 
     Returns:
-        What each step of the form offers.
+        What each step of the form offers: resources, or numbers for the quotas.
     """
     project_id = conn.current_project_id
     return {
-        "availability zones": [z.name for z in conn.compute.availability_zones()],
-        "images": [i.name for i in conn.image.images(status="active")],
-        "flavors": [f.name for f in conn.compute.flavors(details=True)],
-        "networks": [n.name for n in conn.network.networks()],
-        "security groups": [g.name for g in conn.network.security_groups(project_id=project_id)],
-        "key pairs": [k.name for k in conn.compute.keypairs()],
-        "compute limits": [conn.compute.get_limits().absolute.instances],
-        "network quota": [conn.network.get_quota(project_id).ports],
+        "availability zones": list(conn.compute.availability_zones()),
+        "images": list(conn.image.images(status="active")),
+        "flavors": list(conn.compute.flavors(details=True)),
+        "networks": list(conn.network.networks()),
+        "security groups": list(conn.network.security_groups(project_id=project_id)),
+        "key pairs": list(conn.compute.keypairs()),
+        "instances allowed": [conn.compute.get_limits().absolute.instances],
+        "ports allowed": [conn.network.get_quota(project_id).ports],
     }
 
 
-def launch(conn: openstack.connection.Connection, name: str):
+def choose(offered: dict[str, list]) -> dict[str, object]:
+    """Fill in the form the way a user would click: the image, the smallest flavor, the
+    network and the default security group (no HTTP calls: everything was already fetched).
+
+    Args:
+        offered: What open_dialog returned.
+
+    Returns:
+        The chosen image, flavor, network and security group.
+    """
+    return {
+        "image": next(i for i in offered["images"] if i.name == IMAGE),
+        "flavor": min(offered["flavors"], key=lambda f: (f.ram, f.vcpus, f.disk)),
+        "network": next(n for n in offered["networks"] if n.name == NETWORK),
+        "security group": next(g for g in offered["security groups"] if g.name == "default"),
+    }
+
+
+def launch(conn: openstack.connection.Connection, name: str, choice: dict[str, object]):
     """Press "Launch": one POST /servers with the choices made in the form.
 
     Args:
         conn: An authenticated connection.
         name: The instance name typed into the form.
+        choice: What choose() picked.
 
     Returns:
         The server Nova accepted (status BUILD).
     """
-    image = conn.image.find_image(IMAGE, ignore_missing=False)
-    network = conn.network.find_network(NETWORK, ignore_missing=False)
-    flavor = min(conn.compute.flavors(), key=lambda f: (f.ram, f.vcpus, f.disk))
-    return conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
-                                      networks=[{"uuid": network.id}],
-                                      security_groups=[{"name": "default"}])
+    return conn.compute.create_server(name=name, image_id=choice["image"].id,
+                                      flavor_id=choice["flavor"].id,
+                                      networks=[{"uuid": choice["network"].id}],
+                                      security_groups=[{"name": choice["security group"].name}])
 
 
 def print_calls(title: str, calls: list[tuple[str, str, int]]) -> None:
@@ -176,12 +193,14 @@ def main() -> int:
         offered = open_dialog(conn)
         print_calls("opening Launch Instance:", recorder.take())
         for step, values in offered.items():
+            names = {getattr(v, "name", v) for v in values}
             # Leave out cloudnotes-* resources that other examples may be creating right now.
-            shown = sorted({str(v) for v in values if not str(v).startswith("cloudnotes-")})
+            shown = sorted(str(n) for n in names if not str(n).startswith("cloudnotes-"))
             print(f"  form {step}: {', '.join(shown) or '(none)'}")
-        server = launch(conn, f"cloudnotes-server-{secrets.token_hex(6)}")
-        print_calls('pressing "Launch" (Horizon does the same lookups, then one POST):',
-                    recorder.take())
+        choice = choose(offered)
+        print("  chosen: " + ", ".join(f"{k} {v.name}" for k, v in choice.items()))
+        server = launch(conn, f"cloudnotes-server-{secrets.token_hex(6)}", choice)
+        print_calls('pressing "Launch":', recorder.take())
         recorder.on = False
         server = conn.compute.wait_for_server(server, status="ACTIVE", wait=300)
         print(f"instance {server.name} is {server.status}")

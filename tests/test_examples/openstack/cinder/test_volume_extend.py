@@ -14,7 +14,7 @@ def test_output_matches_the_page(run_as, user_conn):
     out = run_as(EXAMPLE)
     sizes = re.findall(r"volume (cloudnotes-volume-\w+): (\d) GiB, available", out)
     assert [size for _, size in sizes] == ["1", "2"], out
-    assert "shrinking back to 1 GiB is refused: HTTP 400" in out
+    assert "shrinking back to 1 GiB: refused, HTTP 400" in out
     assert user_conn.block_storage.find_volume(sizes[0][0]) is None
 
 

@@ -15,8 +15,10 @@ def test_a_volume_with_a_snapshot_cannot_be_deleted(user_conn):
     ex = load_example(EXAMPLE)
     volume = ex.create_volume(user_conn, "cloudnotes-volume-test-snap")
     try:
+        volume = ex.wait_available(user_conn, volume)
         snap = ex.snapshot(user_conn, volume, "cloudnotes-snapshot-test-snap")
         try:
+            snap = ex.wait_available(user_conn, snap)
             assert snap.volume_id == volume.id and snap.size == volume.size
             with pytest.raises(openstack.exceptions.BadRequestException):
                 user_conn.block_storage.delete_volume(volume)
