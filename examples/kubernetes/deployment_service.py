@@ -141,8 +141,9 @@ def main() -> int:
         ready = [e for s in slices for e in s.endpoints or [] if e.conditions.ready]
         print(f"  endpoints ready behind it: {len(ready)}")
         for _ in range(4):
-            answer = core.connect_get_namespaced_service_proxy_with_path("web:80", namespace, "")
-            print(f"  GET http://web/ -> {answer.strip()}")
+            answer = core.connect_get_namespaced_service_proxy_with_path(
+                "web:80", namespace, "index.html")
+            print(f"  GET http://web/index.html -> {answer.strip()}")
         # --8<-- [end:main]
         return 0
     except Exception as exc:

@@ -29,6 +29,7 @@ SKIP_NO_CLUSTER = ("no Kubernetes cluster configured: cluster part runs in the "
 # What changes between cluster runs besides ids, times and addresses.
 CLUSTER_VOLATILE = [
     (r"\b([a-z]+(?:-[a-z0-9]+)*?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b", r"\1-<pod>"),  # Deployment pods
+    (r"\b(web)-[a-z0-9]{8,10}\b", r"\1-<replicaset>"),
     (r"after \d+ s", "after <n> s"),
 ]
 

@@ -43,4 +43,4 @@ def test_on_a_cluster_three_pods_answer_behind_the_service(check_cluster_output)
     assert "deployment/web: 3/3 pods ready" in out
     assert len(re.findall(r"^  pod web-\S+  Running", out, re.M)) == 3
     assert "endpoints ready behind it: 3" in out
-    assert len(re.findall(r"GET http://web/ -> hello from web-", out)) == 4
+    assert len(re.findall(r"GET http://web/index.html -> hello from web-", out)) == 4

@@ -1,0 +1,32 @@
+"""examples/kubernetes/configmap.py: a pod reads a ConfigMap key as env and a file as volume."""
+
+from __future__ import annotations
+
+import pytest
+
+EXAMPLE = "kubernetes/configmap.py"
+
+
+def test_objects_are_valid_and_reference_the_config_map(check_validation):
+    namespace, settings, first, changed, second = check_validation(EXAMPLE)
+    assert namespace["kind"] == "Namespace"
+    assert settings["data"]["GREETING"] == "hello" and changed["data"]["GREETING"] == "hello again"
+    for pod in (first, second):
+        container = pod["spec"]["containers"][0]
+        ref = container["env"][0]["valueFrom"]["configMapKeyRef"]
+        assert ref == {"name": settings["metadata"]["name"], "key": "GREETING"}
+        assert pod["spec"]["volumes"][0]["configMap"]["name"] == settings["metadata"]["name"]
+        assert container["volumeMounts"][0]["mountPath"] == "/etc/app"
+
+
+def test_without_a_cluster_one_error_line(check_no_cluster):
+    check_no_cluster(EXAMPLE)
+
+
+@pytest.mark.kubernetes
+def test_on_a_cluster_pods_see_the_configuration(check_cluster_output):
+    out = check_cluster_output(EXAMPLE)
+    first, second = out.split("configmap/app-config: GREETING changed")
+    assert "pod reader-1 Succeeded:" in first and "| GREETING=hello\n" in first
+    assert "| mode = demo" in first
+    assert "pod reader-2 Succeeded:" in second and "| GREETING=hello again" in second
