@@ -1,0 +1,110 @@
+"""Readiness probes: plain HTTP, memcached, AMQP, and the services' own views (os-services)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+from lab.layout import HOST, PORTS, url
+
+
+def http_status(target: str, timeout: float = 2.0) -> int | None:
+    """HTTP status of a GET (also for 3xx/4xx answers), None when nothing answers."""
+    request = urllib.request.Request(target, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (OSError, ValueError):
+        return None
+
+
+def http_ok(target: str, accept: tuple[int, ...] = (200, 300)) -> bool:
+    return http_status(target) in accept
+
+
+def tcp_exchange(port: int, send: bytes, expect: bytes, timeout: float = 2.0) -> bool:
+    """Connect to 127.0.0.1:port, send bytes, and check the answer starts with `expect`."""
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout) as sock:
+            if send:
+                sock.sendall(send)
+            if not expect:
+                return True
+            return sock.recv(64).startswith(expect)
+    except OSError:
+        return False
+
+
+def memcached_ok() -> bool:
+    return tcp_exchange(PORTS["memcached"], b"version\r\n", b"VERSION")
+
+
+def amqp_ok() -> bool:
+    """RabbitMQ answers an AMQP 0-9-1 header with a method frame (type 1): connection.start."""
+    return tcp_exchange(PORTS["rabbitmq"], b"AMQP\x00\x00\x09\x01", b"\x01")
+
+
+def epmd_ok() -> bool:
+    # EPMD_NAMES_REQ (110): the answer starts with epmd's own port number (4 bytes).
+    port = PORTS["epmd"]
+    return tcp_exchange(port, b"\x00\x01n", port.to_bytes(4, "big"))
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+class Admin:
+    """A tiny Keystone client for the probes (status must work without openstacksdk)."""
+
+    def __init__(self, password: str):
+        self.password = password
+        self.token: str | None = None
+        self.catalog: list[dict[str, Any]] = []
+        self.project_id = ""
+
+    def login(self) -> None:
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"id": "default"}, "password": self.password}}},
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+        request = urllib.request.Request(
+            url("keystone", "/v3/auth/tokens"), data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            self.token = response.headers["X-Subject-Token"]
+            token = json.load(response)["token"]
+        self.catalog = token.get("catalog", [])
+        self.project_id = token["project"]["id"]
+
+    def get(self, target: str, timeout: float = 10.0) -> Any:
+        if self.token is None:
+            self.login()
+        request = urllib.request.Request(target, headers={
+            "X-Auth-Token": self.token, "Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+
+    def compute_services(self) -> dict[str, str]:
+        """{binary: 'up'|'down'} as nova-api sees its conductor, scheduler and compute."""
+        data = self.get(url("nova", "/v2.1/os-services"))
+        return {s["binary"]: s["state"] for s in data["services"]}
+
+    def volume_services(self) -> dict[str, str]:
+        data = self.get(url("cinder", f"/v3/{self.project_id}/os-services"))
+        return {s["binary"]: s["state"] for s in data["services"]}
+
+    def hypervisors(self) -> list[str]:
+        data = self.get(url("nova", "/v2.1/os-hypervisors"))
+        return [h["hypervisor_hostname"] for h in data["hypervisors"]]

@@ -1,0 +1,164 @@
+"""What DevStack creates, recreated through the APIs with openstacksdk (find-or-create).
+
+Identity: projects service/demo/alt_demo, roles (admin, member, reader from the bootstrap,
+plus service and Swift's ResellerAdmin), users demo/alt_demo and one user per service,
+services and endpoints in RegionOne. Then flavors, a tiny qcow2 image named like DevStack's
+cirros, the default security-group rule templates, the `public` external network, and the
+demo project's `private` network with `router1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from lab.config import SERVICE_USERS
+from lab.layout import REGION, url
+
+IMAGE_NAME = "cirros-0.6.3-x86_64-disk"
+IMAGE_NOTE = ("cloudnotes lab: a tiny empty qcow2 named like DevStack's image; "
+              "not a bootable cirros (servers on the fake driver never boot anything)")
+
+# service name -> (type, url); Cinder is listed under both of DevStack's types.
+CATALOG = {
+    "glance": [("image", url("glance"))],
+    "nova": [("compute", url("nova", "/v2.1"))],
+    "neutron": [("network", url("neutron"))],
+    "placement": [("placement", url("placement"))],
+    "cinder": [("block-storage", url("cinder", "/v3")),
+               ("volumev3", url("cinder", "/v3"))],
+    "swift": [("object-store", url("swift", "/v1/AUTH_%(project_id)s"))],
+}
+SERVICE_NAMES = {("cinder", "volumev3"): "cinderv3"}
+
+# DevStack's flavors (lib/nova) and the two tempest adds (m1.nano, m1.micro):
+# name -> (id, ram MiB, disk GiB, vcpus)
+FLAVORS = {
+    "m1.tiny": ("1", 512, 1, 1),
+    "m1.small": ("2", 2048, 20, 1),
+    "m1.medium": ("3", 4096, 40, 2),
+    "m1.large": ("4", 8192, 80, 4),
+    "m1.xlarge": ("5", 16384, 160, 8),
+    "cirros256": ("c1", 256, 1, 1),
+    "ds512M": ("d1", 512, 5, 1),
+    "ds1G": ("d2", 1024, 10, 1),
+    "ds2G": ("d3", 2048, 10, 2),
+    "ds4G": ("d4", 4096, 20, 4),
+    "m1.nano": ("42", 192, 1, 1),
+    "m1.micro": ("84", 256, 1, 1),
+}
+
+PUBLIC_CIDR, PUBLIC_GATEWAY = "172.24.4.0/24", "172.24.4.1"
+PRIVATE_CIDR, PRIVATE_GATEWAY = "10.0.0.0/26", "10.0.0.1"
+
+# Neutron's own seed (a migration we cannot run on SQLite): rules every new group gets.
+SG_RULE_TEMPLATES = [
+    {"direction": "egress", "ethertype": "IPv4", "used_in_default_sg": True,
+     "used_in_non_default_sg": True, "description": "Legacy default SG rule for egress traffic"},
+    {"direction": "egress", "ethertype": "IPv6", "used_in_default_sg": True,
+     "used_in_non_default_sg": True, "description": "Legacy default SG rule for egress traffic"},
+    {"direction": "ingress", "ethertype": "IPv4", "remote_group_id": "PARENT",
+     "used_in_default_sg": True, "used_in_non_default_sg": False,
+     "description": "Legacy default SG rule for ingress traffic"},
+    {"direction": "ingress", "ethertype": "IPv6", "remote_group_id": "PARENT",
+     "used_in_default_sg": True, "used_in_non_default_sg": False,
+     "description": "Legacy default SG rule for ingress traffic"},
+]
+
+
+def admin_connection(password: str):
+    import openstack
+
+    return openstack.connect(
+        auth_url=url("keystone", "/v3"), username="admin", password=password,
+        project_name="admin", user_domain_id="default", project_domain_id="default",
+        region_name=REGION, identity_api_version="3", load_envvars=False,
+        load_yaml_config=False)
+
+
+def _project(conn, name: str, description: str):
+    found = conn.identity.find_project(name, domain_id="default")
+    return found or conn.identity.create_project(name=name, domain_id="default",
+                                                 description=description)
+
+
+def _role(conn, name: str):
+    return conn.identity.find_role(name) or conn.identity.create_role(name=name)
+
+
+def _user(conn, name: str, password: str, project):
+    found = conn.identity.find_user(name, domain_id="default")
+    if found:
+        return conn.identity.update_user(found, password=password)
+    return conn.identity.create_user(name=name, password=password, domain_id="default",
+                                     default_project_id=project.id)
+
+
+def identity(conn, sec: Mapping[str, str]) -> None:
+    """Projects, roles, users, role assignments, services and endpoints."""
+    roles = {name: _role(conn, name)
+             for name in ("admin", "member", "reader", "service", "ResellerAdmin")}
+    service = _project(conn, "service", "Service users of the lab's OpenStack services")
+    for name in ("demo", "alt_demo"):
+        project = _project(conn, name, f"DevStack's {name} project")
+        user = _user(conn, name, sec[name], project)
+        conn.identity.assign_project_role_to_user(project, user, roles["member"])
+    for name in SERVICE_USERS:
+        user = _user(conn, name, sec[name], service)
+        for role in ("admin", "service"):
+            conn.identity.assign_project_role_to_user(service, user, roles[role])
+    existing = {(s.name, s.type): s for s in conn.identity.services()}
+    endpoints = {(e.service_id, e.interface) for e in conn.identity.endpoints()}
+    for name, entries in CATALOG.items():
+        for kind, target in entries:
+            sname = SERVICE_NAMES.get((name, kind), name)
+            svc = existing.get((sname, kind)) or conn.identity.create_service(
+                name=sname, type=kind, description=f"lab {name}")
+            for interface in ("public", "internal"):
+                if (svc.id, interface) not in endpoints:
+                    conn.identity.create_endpoint(service_id=svc.id, interface=interface,
+                                                  url=target, region_id=REGION)
+
+
+def flavors(conn) -> None:
+    have = {f.name for f in conn.compute.flavors(is_public=None)}
+    for name, (fid, ram, disk, vcpus) in FLAVORS.items():
+        if name not in have:
+            conn.compute.create_flavor(name=name, id=fid, ram=ram, disk=disk, vcpus=vcpus)
+
+
+def image(conn, qcow2: Path) -> None:
+    if conn.image.find_image(IMAGE_NAME):
+        return
+    conn.image.create_image(
+        IMAGE_NAME, filename=str(qcow2), disk_format="qcow2", container_format="bare",
+        visibility="public", wait=True, timeout=120, allow_duplicates=False,
+        cloudnotes_lab=IMAGE_NOTE)
+
+
+def network(conn) -> None:
+    """Default rule templates, `public` (external), demo's `private` and `router1`."""
+    net = conn.network
+    if not list(net.default_security_group_rules()):
+        for rule in SG_RULE_TEMPLATES:
+            net.create_default_security_group_rule(**rule)
+    admin_project = conn.identity.find_project("admin", domain_id="default")
+    demo = conn.identity.find_project("demo", domain_id="default")
+    public = net.find_network("public") or net.create_network(
+        name="public", is_router_external=True, provider_network_type="flat",
+        provider_physical_network="public", project_id=admin_project.id)
+    if not net.find_subnet("public-subnet"):
+        net.create_subnet(network_id=public.id, name="public-subnet", ip_version=4,
+                          cidr=PUBLIC_CIDR, gateway_ip=PUBLIC_GATEWAY, is_dhcp_enabled=False,
+                          allocation_pools=[{"start": "172.24.4.2", "end": "172.24.4.254"}],
+                          project_id=admin_project.id)
+    private = net.find_network("private", project_id=demo.id) or net.create_network(
+        name="private", project_id=demo.id)
+    subnet = net.find_subnet("private-subnet", project_id=demo.id) or net.create_subnet(
+        network_id=private.id, name="private-subnet", ip_version=4, cidr=PRIVATE_CIDR,
+        gateway_ip=PRIVATE_GATEWAY, project_id=demo.id)
+    router = net.find_router("router1", project_id=demo.id)
+    if router is None:
+        router = net.create_router(name="router1", project_id=demo.id,
+                                   external_gateway_info={"network_id": public.id})
+        net.add_interface_to_router(router, subnet_id=subnet.id)
