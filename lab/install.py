@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -83,14 +84,19 @@ def install_venv(venv: Path, log: Callable[[str], None] = print) -> float:
 
 
 def install_plugins(venv: Path) -> None:
+    """Install lab/plugins (built from a copy, so no build/ or egg-info lands in the tree)."""
     uv = uv_command()
     python = venv / "bin" / "python"
-    if uv:
-        _run([*uv, "pip", "install", "--quiet", "--python", str(python), "--no-deps",
-              "--reinstall-package", "cloudnotes-lab-plugins", str(PLUGINS)], "plugins")
-    else:
-        _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
-              "--force-reinstall", str(PLUGINS)], "plugins")
+    with tempfile.TemporaryDirectory(prefix="cloudnotes-lab-plugins-") as tmp:
+        source = Path(tmp) / "plugins"
+        shutil.copytree(PLUGINS, source, ignore=shutil.ignore_patterns(
+            "build", "*.egg-info", "__pycache__", ".gitignore"))
+        if uv:
+            _run([*uv, "pip", "install", "--quiet", "--python", str(python), "--no-deps",
+                  "--reinstall-package", "cloudnotes-lab-plugins", str(source)], "plugins")
+        else:
+            _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+                  "--force-reinstall", str(source)], "plugins")
 
 
 def ensure_venv(layout: Layout, log: Callable[[str], None] = print) -> float | None:
