@@ -10,6 +10,15 @@
    `{ #id }` literally and derive the id from the Korean text. The hook turns the marker
    into the heading's id after rendering and rebuilds the page's table of contents from the
    headings, so a notebook and its twin share anchors exactly like Markdown pages do.
+3. Per-page `<link rel="alternate" hreflang>` tags. mkdocs-static-i18n points them at the same
+   page in each language, but Material's JavaScript treats every such link as a language root
+   and fetches `<link>/sitemap.xml` on each page load: two 404s (console errors) per page. The
+   hook drops the tags; the same hreflang pairs are in sitemap.xml (which search engines
+   accept as equivalent), and the language selector keeps its per-page links.
+4. Mermaid offline. Material loads mermaid.js from a CDN when a page has a diagram, so
+   diagrams do not render offline (and the browser tests block every non-loopback request).
+   The site ships mermaid (MIT, `docs/assets/javascripts/`, from the npm package); pages
+   with a diagram get a script tag for it, ahead of Material's bundle, which then uses it.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import Any
 
 from mkdocs.structure.files import File
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_relative_url
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -101,3 +111,19 @@ def on_page_content(content: str, page, config, files) -> str:
         page.title = tokens[0]["name"]  # without the `{ #id }` marker mkdocs-jupyter kept
     page.toc = get_toc(tokens)
     return content
+
+
+_ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
+
+
+MERMAID = "assets/javascripts/mermaid-11.12.3.min.js"
+_MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js">')
+
+
+def on_post_page(output: str, page, config) -> str:
+    output = _ALTERNATE_LINK.sub("", output)
+    if 'class="mermaid"' in output:
+        src = get_relative_url(MERMAID, page.url or ".")
+        output = _MATERIAL_BUNDLE.sub(lambda m: f'<script src="{src}"></script>\n    {m[0]}',
+                                      output, count=1)
+    return output
