@@ -144,7 +144,7 @@ def main() -> int:
         return 1
     finally:
         if conn is not None:
-            for image in conn.image.images(tag=[run_tag]):
+            for image in sorted(conn.image.images(tag=[run_tag]), key=lambda i: i.name):
                 conn.image.delete_image(image)
                 print(f"deleted {image.name}")
     return 0

@@ -33,6 +33,7 @@ OTHER_CLOUD = os.environ.get("CLOUDNOTES_OTHER_CLOUD", "devstack-alt-demo")
 # Values every OpenStack output shares that change from run to run.
 VOLATILE = [
     (r"AUTH_[0-9a-f]{32}", "AUTH_<project>"),
+    (r"\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b", "<mac>"),
     (r"cloudnotes-([a-z]+(-[a-z]+)*)-[0-9a-f]{12}", r"cloudnotes-\1-<id>"),
 ]
 
