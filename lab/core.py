@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -99,6 +100,18 @@ def write_files(layout: Layout, sec: dict[str, str]) -> None:
                    *(layout.data / "locks" / n for n in
                      ("keystone", "glance", "placement", "nova", "neutron", "cinder"))):
         folder.mkdir(parents=True, exist_ok=True)
+
+
+def write_fernet_keys(repository: Path) -> None:
+    """What `keystone-manage fernet_setup` / `credential_setup` write, without a process:
+    key 0 (staged) and key 1 (primary), each 32 random bytes, url-safe base64, mode 0600."""
+    repository.mkdir(parents=True, exist_ok=True)
+    repository.chmod(0o700)
+    for name in ("0", "1"):
+        key = repository / name
+        if not key.exists():
+            key.touch(mode=0o600)
+            key.write_bytes(base64.urlsafe_b64encode(os.urandom(32)))
 
 
 # --- a small dependency runner ---------------------------------------------------------------
@@ -308,16 +321,13 @@ class Lab:
         plan.add("rabbitmq", svc("rabbitmq"), after=("epmd",))
 
         # databases and keys (cold start only)
-        import pwd, grp  # noqa: E401, I001
-        user = pwd.getpwuid(os.getuid()).pw_name
-        group = grp.getgrgid(os.getgid()).gr_name
         if fresh:
             km = [str(b / "keystone-manage"), "--config-file", keystone_conf]
+            write_fernet_keys(layout.etc / "keystone" / "fernet-keys")
+            write_fernet_keys(layout.etc / "keystone" / "credential-keys")
             plan.add("db-keystone", tool(
                 "keystone",
                 [*km, "db_sync"],
-                [*km, "fernet_setup", "--keystone-user", user, "--keystone-group", group],
-                [*km, "credential_setup", "--keystone-user", user, "--keystone-group", group],
                 [*km, "bootstrap", "--bootstrap-password", sec["admin"],
                  "--bootstrap-username", "admin", "--bootstrap-project-name", "admin",
                  "--bootstrap-role-name", "admin", "--bootstrap-service-name", "keystone",
@@ -331,14 +341,9 @@ class Lab:
             plan.add("db-placement", tool("placement", [
                 str(b / "placement-manage"), "--config-file",
                 str(layout.etc / "placement" / "placement.conf"), "db", "sync"]))
-            nm = [str(b / "nova-manage"), *nova_conf]
-            plan.add("db-nova", tool(
-                "nova",
-                [*nm, "api_db", "sync"],
-                [*nm, "cell_v2", "map_cell0", "--database_connection",
-                 layout.sqlite("nova_cell0")],
-                [*nm, "cell_v2", "create_cell", "--name", "cell1"],
-                [*nm, "db", "sync"]))
+            plan.add("db-nova", tool("nova", [
+                str(layout.python), str(Path(__file__).parent / "scripts" / "nova_cells.py"),
+                str(layout.etc / "nova" / "nova.conf"), layout.sqlite("nova_cell0")]))
             plan.add("db-neutron", tool(
                 "neutron",
                 [str(layout.python), str(Path(__file__).parent / "scripts" / "neutron_schema.py"),
