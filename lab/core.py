@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab import config, health, procs, seed
-from lab.install import ensure_venv
+from lab.install import InstallError, ensure_venv
 from lab.layout import PORTS, SERVICE_HOST, Layout, default_layout
 from lab.services import WORKERS, all_services, base_env
 
@@ -259,7 +259,10 @@ class Lab:
                 say("lab: a partly running lab was found; stopping it first")
                 self._stop()
             self._check_ports()
-            install = ensure_venv(layout, log=say)
+            try:
+                install = ensure_venv(layout, log=say)
+            except InstallError as exc:
+                raise LabError("install", str(exc)) from exc
             sec = load_secrets(layout, create=True)
             fresh = not layout.initialized.exists()
             if fresh:
