@@ -1,10 +1,12 @@
 """Kubernetes examples: offline schema validation everywhere, the cluster part where one exists.
 
 No control plane can run on the offline test machine, so every object an example sends is
-validated against the Kubernetes OpenAPI schema with kubernetes-validate (no cluster needed),
-and that verdict is what the page shows as locally captured output. The cluster part of each
-test runs only where a cluster is configured and answers (kind in the examples-kubernetes
-workflow); elsewhere it skips with a visible reason, also under CI=true.
+validated against the Kubernetes OpenAPI schema with kubernetes-validate (no cluster needed).
+That report is the example's captured output, `docs/outputs/kubernetes/<example>.txt`, compared
+(or with --update-outputs rewritten) like any other output: the saved Kubernetes outputs come
+from runs without a cluster. The cluster part of each test runs only where a cluster is
+configured and answers (kind in the examples-kubernetes workflow), asserts the behaviour on the
+fresh output and never saves it; elsewhere it skips with a visible reason, also under CI=true.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.support import load_example
-from tools.outputs import OUTPUTS, normalise, run_example
+from tools.outputs import normalise, output_path, run_example
 
 # Pinned on purpose: the newest schema kubernetes-validate 1.37 ships, matching the `kubernetes`
 # client 37.x (Kubernetes 1.37). A newer package must not silently move the target; a package
@@ -77,8 +78,8 @@ def validator() -> Callable[[list[dict]], list[tuple[dict, str]]]:
 def check_validation(request: pytest.FixtureRequest) -> Callable[[str], list[dict]]:
     """Validate every object an example sends; compare (or save) the report in docs/outputs.
 
-    The report lives next to the cluster output as `<example>.validation.txt`. Returns the
-    objects so a test can assert on them.
+    The report is the example's saved output, `docs/outputs/kubernetes/<example>.txt`.
+    Returns the objects so a test can assert on them.
     """
     update = request.config.getoption("--update-outputs")
 
@@ -86,7 +87,7 @@ def check_validation(request: pytest.FixtureRequest) -> Callable[[str], list[dic
         example = load_example(relpath)
         objects = example.objects_sent(f"cloudnotes-{secrets.token_hex(6)}")
         text = report(validate_all(objects))
-        saved = OUTPUTS / Path(relpath).with_suffix(".validation.txt")
+        saved = output_path(relpath)
         if update:
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.write_text(text)
@@ -116,10 +117,16 @@ def cluster():
 
 
 @pytest.fixture
-def check_cluster_output(cluster, check_output) -> Callable[[str], str]:
-    """Run an example against the cluster; compare its output with pod names normalised too."""
+def check_cluster_output(cluster) -> Callable[[str], str]:
+    """Run an example against the cluster like a reader; return its output for the assertions.
+
+    Not `check_output`: the saved file holds the offline validation report, which a cluster run
+    must neither be compared with nor overwrite (`make outputs` on a machine with a cluster).
+    """
     def check(relpath: str) -> str:
-        return check_output(relpath, extra=CLUSTER_VOLATILE, timeout=600)
+        result = run_example(relpath, timeout=600)
+        assert result.returncode == 0, f"{relpath} exited {result.returncode}:\n{result.stderr}"
+        return normalise(result.stdout, CLUSTER_VOLATILE)
 
     return check
 
