@@ -112,6 +112,13 @@ def ready_replicas(apps: client.AppsV1Api, namespace: str, name: str) -> int:
     return apps.read_namespaced_deployment_status(name, namespace).status.ready_replicas or 0
 
 
+def ready_endpoints(discovery: client.DiscoveryV1Api, namespace: str, service: str) -> list:
+    """The Service's endpoints (pod addresses) that are ready to receive traffic."""
+    slices = discovery.list_namespaced_endpoint_slice(
+        namespace, label_selector=f"kubernetes.io/service-name={service}").items
+    return [e for s in slices for e in s.endpoints or [] if e.conditions and e.conditions.ready]
+
+
 def main() -> int:
     try:
         api = connect()
@@ -136,10 +143,9 @@ def main() -> int:
 
         svc = core.read_namespaced_service("web", namespace)
         print(f"service/web: {svc.spec.type} {svc.spec.cluster_ip}:80 -> pods' port 8080")
-        slices = discovery.list_namespaced_endpoint_slice(
-            namespace, label_selector="kubernetes.io/service-name=web").items
-        ready = [e for s in slices for e in s.endpoints or [] if e.conditions.ready]
-        print(f"  endpoints ready behind it: {len(ready)}")
+        wait_until("3 ready endpoints", lambda: len(
+            ready_endpoints(discovery, namespace, "web")) == REPLICAS)
+        print(f"  endpoints ready behind it: {len(ready_endpoints(discovery, namespace, 'web'))}")
         for _ in range(4):
             answer = core.connect_get_namespaced_service_proxy_with_path(
                 "web:80", namespace, "index.html")
