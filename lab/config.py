@@ -127,7 +127,10 @@ def nova_conf(layout: Layout, sec: Mapping[str, str]) -> str:
         "DEFAULT": {
             "host": SERVICE_HOST,
             "my_ip": HOST,
-            "compute_driver": "fake.FakeDriver",
+            # FakeDriver with a stable node UUID (a `compute_id` file in state_path): the
+            # plain FakeDriver makes up a new UUID per start, so a restart finds a
+            # "duplicate compute node" and nova-compute exits.
+            "compute_driver": "fake.FakeDriverWithoutFakeNodes",
             "transport_url": transport_url(sec),
             "state_path": state,
             "instances_path": state / "instances",

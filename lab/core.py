@@ -35,8 +35,14 @@ class LabError(RuntimeError):
         self.log = log
 
 
+_SAY = threading.Lock()
+
+
 def say(message: str) -> None:
-    print(message, flush=True)
+    """Print a whole line at once (the plan's threads report concurrently)."""
+    with _SAY:
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
 
 
 @contextlib.contextmanager
@@ -112,6 +118,39 @@ def write_fernet_keys(repository: Path) -> None:
         if not key.exists():
             key.touch(mode=0o600)
             key.write_bytes(base64.urlsafe_b64encode(os.urandom(32)))
+
+
+def use_wal(database: Path) -> None:
+    """Switch a SQLite database to write-ahead logging (stored in the file, so done once).
+
+    With the default rollback journal a writer blocks every reader; several services and
+    threads writing at once then fail with "database is locked" (Keystone did on warm starts).
+    """
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as conn:
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode != "wal":
+        raise LabError(database.stem, f"could not switch {database.name} to WAL ({mode})")
+
+
+def restore_compute_id(layout: Layout) -> None:
+    """Give nova-compute back its node identity on a warm start.
+
+    Since 2023.1 nova-compute refuses to restart without a `compute_id` file holding its
+    node's UUID; the base fake driver never writes one, so take it from the cell database.
+    """
+    import sqlite3
+
+    target = layout.data / "nova" / "compute_id"
+    database = layout.data / "nova_cell1.sqlite"
+    if target.exists() or not database.exists():
+        return
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as conn:
+        row = conn.execute("SELECT uuid FROM compute_nodes WHERE host = ? AND deleted = 0",
+                           (SERVICE_HOST,)).fetchone()
+    if row:
+        target.write_text(row[0] + "\n")
 
 
 # --- a small dependency runner ---------------------------------------------------------------
@@ -263,13 +302,18 @@ class Lab:
                 install = ensure_venv(layout, log=say)
             except InstallError as exc:
                 raise LabError("install", str(exc)) from exc
+            had_secrets = load_secrets(layout) is not None
             sec = load_secrets(layout, create=True)
-            fresh = not layout.initialized.exists()
+            # new passwords cannot log in to old databases: start from scratch then
+            fresh = not layout.initialized.exists() or not had_secrets
             if fresh:
+                layout.initialized.unlink(missing_ok=True)
                 shutil.rmtree(layout.data, ignore_errors=True)
                 for keys in ("fernet-keys", "credential-keys"):
                     shutil.rmtree(layout.etc / "keystone" / keys, ignore_errors=True)
             write_files(layout, sec)
+            if not fresh:
+                restore_compute_id(layout)
             say(f"lab: starting the OpenStack lab in {layout.state} "
                 f"({'cold: creating databases' if fresh else 'warm: existing data'})")
             try:
@@ -308,11 +352,13 @@ class Lab:
         def svc(name: str) -> Callable[[], str]:
             return lambda: self.start_and_wait(plan, name)
 
-        def tool(what: str, *argvs: list[str]) -> Callable[[], str]:
+        def tool(what: str, *argvs: list[str], dbs: tuple[str, ...] = ()) -> Callable[[], str]:
             def run() -> str:
                 started = time.monotonic()
                 for argv in argvs:
                     self.run_tool(what, argv, f"init-{what}")
+                for db in dbs:
+                    use_wal(layout.data / f"{db}.sqlite")
                 return f"init   {what:<16} ({time.monotonic() - started:.1f}s)"
             return run
 
@@ -337,23 +383,27 @@ class Lab:
                  "--bootstrap-region-id", "RegionOne",
                  "--bootstrap-admin-url", self.services["keystone"].endpoint,
                  "--bootstrap-internal-url", self.services["keystone"].endpoint,
-                 "--bootstrap-public-url", self.services["keystone"].endpoint]))
+                 "--bootstrap-public-url", self.services["keystone"].endpoint],
+                dbs=("keystone",)))
             plan.add("db-glance", tool("glance", [
                 str(b / "glance-manage"), "--config-file",
-                str(layout.etc / "glance" / "glance-api.conf"), "db_sync"]))
+                str(layout.etc / "glance" / "glance-api.conf"), "db_sync"], dbs=("glance",)))
             plan.add("db-placement", tool("placement", [
                 str(b / "placement-manage"), "--config-file",
-                str(layout.etc / "placement" / "placement.conf"), "db", "sync"]))
+                str(layout.etc / "placement" / "placement.conf"), "db", "sync"],
+                dbs=("placement",)))
             plan.add("db-nova", tool("nova", [
                 str(layout.python), str(Path(__file__).parent / "scripts" / "nova_cells.py"),
-                str(layout.etc / "nova" / "nova.conf"), layout.sqlite("nova_cell0")]))
+                str(layout.etc / "nova" / "nova.conf"), layout.sqlite("nova_cell0")],
+                dbs=("nova_api", "nova_cell0", "nova_cell1")))
             plan.add("db-neutron", tool(
                 "neutron",
                 [str(layout.python), str(Path(__file__).parent / "scripts" / "neutron_schema.py"),
                  layout.sqlite("neutron")],
-                [str(b / "neutron-db-manage"), *neutron_confs, "stamp", "heads"]))
+                [str(b / "neutron-db-manage"), *neutron_confs, "stamp", "heads"],
+                dbs=("neutron",)))
             plan.add("db-cinder", tool("cinder", [str(b / "cinder-manage"), *cinder_conf,
-                                                  "db", "sync"]))
+                                                  "db", "sync"], dbs=("cinder",)))
             plan.add("swift-rings", tool("swift-rings", [
                 str(layout.python), str(Path(__file__).parent / "scripts" / "swift_rings.py"),
                 str(layout.etc / "swift"), str(layout.data / "swift"),

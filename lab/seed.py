@@ -73,7 +73,7 @@ def admin_connection(password: str):
         auth_url=url("keystone", "/v3"), username="admin", password=password,
         project_name="admin", user_domain_id="default", project_domain_id="default",
         region_name=REGION, identity_api_version="3", load_envvars=False,
-        load_yaml_config=False)
+        load_yaml_config=False, connect_retries=5)
 
 
 def _project(conn, name: str, description: str):
@@ -88,8 +88,8 @@ def _role(conn, name: str):
 
 def _user(conn, name: str, password: str, project):
     found = conn.identity.find_user(name, domain_id="default")
-    if found:
-        return conn.identity.update_user(found, password=password)
+    if found:  # created by an earlier `up` with the same secrets.json
+        return found
     return conn.identity.create_user(name=name, password=password, domain_id="default",
                                      default_project_id=project.id)
 

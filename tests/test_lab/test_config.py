@@ -121,7 +121,7 @@ def test_glance_file_store_and_reserved_stores(files, layout):
 
 def test_nova_fake_driver_and_message_bus(files):
     conf = ini_files(files)[Path("etc/nova/nova.conf")]
-    assert conf["DEFAULT"]["compute_driver"] == "fake.FakeDriver"
+    assert conf["DEFAULT"]["compute_driver"] == "fake.FakeDriverWithoutFakeNodes"
     assert conf["DEFAULT"]["transport_url"] == (
         f"rabbit://cloudnotes:{SECRETS['rabbit']}@127.0.0.1:{PORTS['rabbitmq']}/")
     assert conf["service_user"]["send_service_user_token"] == "true"
