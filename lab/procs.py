@@ -79,11 +79,12 @@ def cmdline(pid: int, proc: Path = PROC) -> tuple[str, ...] | None:
 def is_same_process(record: Record, proc: Path = PROC) -> bool:
     """True while the recorded pid still names the process `up` started (not a reused pid).
 
-    The start time must match exactly (it survives exec, a reused pid cannot have it). The
-    command line must match as well; a script started through its interpreter or a program
-    that exec()s another (rabbitmq-server execs erl) is accepted while the recorded
-    program's name still appears in one of the first two words. `up` refreshes the record
-    once the service is ready, so later checks compare the final command line exactly.
+    The start time must match exactly (it survives exec; a reused pid cannot have it). The
+    command line must match too, allowing for what services do to it: a script shows up
+    behind its interpreter (`python /venv/bin/nova-conductor ...`), a wrapper execs the real
+    program (rabbitmq-server), and oslo.service renames its processes
+    (`nova-conductor: master process [...]`). So it is enough that a program name among the
+    first two recorded words is among the first two words now.
     """
     if start_time(record.pid, proc) != record.start_time or is_zombie(record.pid, proc):
         return False
@@ -92,8 +93,18 @@ def is_same_process(record: Record, proc: Path = PROC) -> bool:
         return False
     if now == record.cmdline:
         return True
-    program = Path(record.cmdline[0]).name
-    return any(program in Path(word).name for word in now[:2])
+    return bool(program_names(record.cmdline) & program_names(now))
+
+
+def program_names(argv: tuple[str, ...]) -> set[str]:
+    """Base names of the first two words, without a trailing colon (`nova-api:`)."""
+    names = set()
+    for word in argv[:2]:
+        for part in word.split()[:2]:
+            name = Path(part).name.rstrip(":")
+            if name and not name.startswith("-"):
+                names.add(name)
+    return names
 
 
 def group_members(pgid: int, proc: Path = PROC) -> list[int]:

@@ -158,3 +158,25 @@ def test_pss_is_read_from_smaps_rollup(tmp_path):
 def test_record_round_trip():
     record = procs.Record("x", 12, 345, (sys.executable, "-c", "pass"))
     assert procs.Record.from_json(record.to_json()) == record
+
+
+def fake_process(proc: Path, pid: int, start: int, argv: list[str]) -> None:
+    entry = proc / str(pid)
+    entry.mkdir(parents=True)
+    fields = ["S", "1", str(pid), str(pid)] + ["0"] * 15 + [str(start)]
+    (entry / "stat").write_text(f"{pid} (x) " + " ".join(fields) + "\n")
+    (entry / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+
+
+def test_a_service_that_renames_itself_is_still_ours(tmp_path):
+    proc = tmp_path / "proc"
+    fake_process(proc, 50, 1000, ["nova-conductor: master process [/v/bin/nova-conductor]"])
+    record = procs.Record("nova-conductor", 50, 1000,
+                          ("/v/bin/python", "/v/bin/nova-conductor", "--config-file", "x"))
+    assert procs.is_same_process(record, proc)
+    # same name and pid but another start time: a reused pid
+    assert not procs.is_same_process(procs.Record("nova-conductor", 50, 999, record.cmdline),
+                                     proc)
+    # same pid and start time but an unrelated program
+    fake_process(proc, 51, 1000, ["/usr/sbin/sshd", "-D"])
+    assert not procs.is_same_process(procs.Record("x", 51, 1000, record.cmdline), proc)
