@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 EXAMPLE = "kubernetes/configmap.py"
+# The whole file runs where Kubernetes tests run: validation needs no cluster, the
+# cluster part skips without one.
+pytestmark = pytest.mark.kubernetes
 
 
 def test_objects_are_valid_and_reference_the_config_map(check_validation):
@@ -23,7 +26,6 @@ def test_without_a_cluster_one_error_line(check_no_cluster):
     check_no_cluster(EXAMPLE)
 
 
-@pytest.mark.kubernetes
 def test_on_a_cluster_pods_see_the_configuration(check_cluster_output):
     out = check_cluster_output(EXAMPLE)
     first, second = out.split("configmap/app-config: GREETING changed")

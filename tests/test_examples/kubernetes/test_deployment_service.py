@@ -9,6 +9,9 @@ import pytest
 from tests.support import load_example
 
 EXAMPLE = "kubernetes/deployment_service.py"
+# The whole file runs where Kubernetes tests run: validation needs no cluster, the
+# cluster part skips without one.
+pytestmark = pytest.mark.kubernetes
 
 
 def test_objects_are_valid_and_wired_together(check_validation):
@@ -37,7 +40,6 @@ def test_without_a_cluster_one_error_line(check_no_cluster):
     check_no_cluster(EXAMPLE)
 
 
-@pytest.mark.kubernetes
 def test_on_a_cluster_three_pods_answer_behind_the_service(check_cluster_output):
     out = check_cluster_output(EXAMPLE)
     assert "deployment/web: 3/3 pods ready" in out

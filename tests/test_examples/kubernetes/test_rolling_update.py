@@ -9,6 +9,9 @@ import pytest
 from tests.support import load_example
 
 EXAMPLE = "kubernetes/rolling_update.py"
+# The whole file runs where Kubernetes tests run: validation needs no cluster, the
+# cluster part skips without one.
+pytestmark = pytest.mark.kubernetes
 
 
 def _served(deployment: dict) -> tuple[str, str]:
@@ -33,7 +36,6 @@ def test_without_a_cluster_one_error_line(check_no_cluster):
     check_no_cluster(EXAMPLE)
 
 
-@pytest.mark.kubernetes
 def test_on_a_cluster_a_broken_release_stalls_and_rolls_back(check_cluster_output):
     out = check_cluster_output(EXAMPLE)
     assert re.search(r"v3 is broken \((ErrImagePull|ImagePullBackOff)\); "

@@ -7,6 +7,9 @@ import re
 import pytest
 
 EXAMPLE = "kubernetes/scaling.py"
+# The whole file runs where Kubernetes tests run: validation needs no cluster, the
+# cluster part skips without one.
+pytestmark = pytest.mark.kubernetes
 
 
 def test_objects_are_valid_and_differ_only_in_replicas(check_validation):
@@ -22,7 +25,6 @@ def test_without_a_cluster_one_error_line(check_no_cluster):
     check_no_cluster(EXAMPLE)
 
 
-@pytest.mark.kubernetes
 def test_on_a_cluster_pods_follow_the_replica_count(check_cluster_output):
     out = check_cluster_output(EXAMPLE)
     assert out.startswith("replicas=1: pods ['web-")

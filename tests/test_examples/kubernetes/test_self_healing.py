@@ -7,6 +7,9 @@ import re
 import pytest
 
 EXAMPLE = "kubernetes/self_healing.py"
+# The whole file runs where Kubernetes tests run: validation needs no cluster, the
+# cluster part skips without one.
+pytestmark = pytest.mark.kubernetes
 
 
 def test_objects_are_valid(check_validation):
@@ -19,7 +22,6 @@ def test_without_a_cluster_one_error_line(check_no_cluster):
     check_no_cluster(EXAMPLE)
 
 
-@pytest.mark.kubernetes
 def test_on_a_cluster_a_deleted_pod_comes_back(check_cluster_output):
     out = check_cluster_output(EXAMPLE)
     deleted = re.search(r"^deleted pod (\S+)$", out, re.M)[1]

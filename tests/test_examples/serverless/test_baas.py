@@ -35,6 +35,7 @@ def test_notes_are_stored_and_read_back_through_swift_with_a_token(baas_cloud, c
     assert bucket not in {c.name for c in conn.object_store.containers()}
 
 
+@pytest.mark.openstack  # needs no cloud, but belongs with the OpenStack client tests
 @pytest.mark.parametrize("env, expected", [
     ({"OS_CLOUD": ""}, "error: OS_CLOUD is not set"),
     ({"OS_CLOUD": "cloudnotes-no-such-cloud"}, "error: no such cloud in clouds.yaml"),
