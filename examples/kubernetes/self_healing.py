@@ -115,6 +115,19 @@ def live_pods(core: client.CoreV1Api, namespace: str) -> list:
     return [p for p in pods if p.metadata.deletion_timestamp is None]
 
 
+def ready_pods(core: client.CoreV1Api, namespace: str) -> list[str]:
+    """Names of the live pods whose Ready condition is True, sorted."""
+    return sorted(
+        p.metadata.name for p in live_pods(core, namespace)
+        if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or []))
+
+
+def healed(core: client.CoreV1Api, namespace: str, replacement: str) -> list[str] | None:
+    """The ready pods, once there are REPLICAS of them and the replacement is one; else None."""
+    names = ready_pods(core, namespace)
+    return names if len(names) == REPLICAS and replacement in names else None
+
+
 def watch_for_new_pod(core: client.CoreV1Api, namespace: str, known: set[str]):
     """Follow pod events until a pod that was not among `known` is ADDED; return it."""
     events = watch.Watch().stream(core.list_namespaced_pod, namespace,
@@ -149,10 +162,8 @@ def main() -> int:
         owner = replacement.metadata.owner_references[0]
         print(f"new pod {replacement.metadata.name} created by {owner.kind} {owner.name} "
               f"after {time.monotonic() - started:.0f} s")
-        wait_until("3 ready pods again", lambda: (
-            ready_replicas(apps, namespace, "web") == REPLICAS
-            and victim not in {p.metadata.name for p in live_pods(core, namespace)}))
-        after = sorted(p.metadata.name for p in live_pods(core, namespace))
+        after = wait_until("3 ready pods again",
+                           lambda: healed(core, namespace, replacement.metadata.name))
         print(f"{len(after)}/{REPLICAS} ready again after {time.monotonic() - started:.0f} s: "
               f"{after}")
         print(f"the deleted pod is gone: {victim not in after}; "
