@@ -239,7 +239,7 @@ class Lab:
 
     # commands ---------------------------------------------------------------------------
     def run_tool(self, what: str, argv: list[str], log_name: str, env: dict | None = None,
-                 timeout: float = READY_TIMEOUT) -> None:
+                 timeout: float = READY_TIMEOUT, nice: int = 0) -> None:
         """Run a one-shot command (db sync, bootstrap...) with output into a log file."""
         log = self.layout.logs / f"{log_name}.log"
         with log.open("ab") as out:
@@ -248,7 +248,8 @@ class Lab:
             try:
                 result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out,
                                         stderr=subprocess.STDOUT, cwd=self.layout.state,
-                                        env=env or base_env(self.layout), timeout=timeout)
+                                        env=env or base_env(self.layout), timeout=timeout,
+                                        preexec_fn=(lambda: os.nice(nice)) if nice else None)
             except subprocess.TimeoutExpired as exc:
                 raise LabError(what, f"`{Path(argv[0]).name}` timed out", log) from exc
         if result.returncode != 0:
@@ -352,11 +353,13 @@ class Lab:
         def svc(name: str) -> Callable[[], str]:
             return lambda: self.start_and_wait(plan, name)
 
-        def tool(what: str, *argvs: list[str], dbs: tuple[str, ...] = ()) -> Callable[[], str]:
+        def tool(what: str, *argvs: list[str], dbs: tuple[str, ...] = (),
+                 nice: int = 10) -> Callable[[], str]:
+            """A one-shot init step; off the critical path (Keystone, Nova) it runs niced."""
             def run() -> str:
                 started = time.monotonic()
                 for argv in argvs:
-                    self.run_tool(what, argv, f"init-{what}")
+                    self.run_tool(what, argv, f"init-{what}", nice=nice)
                 for db in dbs:
                     use_wal(layout.data / f"{db}.sqlite")
                 return f"init   {what:<16} ({time.monotonic() - started:.1f}s)"
@@ -384,7 +387,7 @@ class Lab:
                  "--bootstrap-admin-url", self.services["keystone"].endpoint,
                  "--bootstrap-internal-url", self.services["keystone"].endpoint,
                  "--bootstrap-public-url", self.services["keystone"].endpoint],
-                dbs=("keystone",)))
+                dbs=("keystone",), nice=0))
             plan.add("db-glance", tool("glance", [
                 str(b / "glance-manage"), "--config-file",
                 str(layout.etc / "glance" / "glance-api.conf"), "db_sync"], dbs=("glance",)))
@@ -395,7 +398,7 @@ class Lab:
             plan.add("db-nova", tool("nova", [
                 str(layout.python), str(Path(__file__).parent / "scripts" / "nova_cells.py"),
                 str(layout.etc / "nova" / "nova.conf"), layout.sqlite("nova_cell0")],
-                dbs=("nova_api", "nova_cell0", "nova_cell1")))
+                dbs=("nova_api", "nova_cell0", "nova_cell1"), nice=0))
             plan.add("db-neutron", tool(
                 "neutron",
                 [str(layout.python), str(Path(__file__).parent / "scripts" / "neutron_schema.py"),
