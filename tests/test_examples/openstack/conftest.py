@@ -25,6 +25,8 @@ from tests.support import unavailable
 from tools.outputs import run_example
 
 USE_LAB = os.environ.get("CLOUDNOTES_LAB", "1") != "0"
+# CLOUDNOTES_LAB_KEEP=1 leaves a lab this session started running (several sessions share it).
+KEEP_LAB = os.environ.get("CLOUDNOTES_LAB_KEEP", "0") == "1"
 # Cloud names: DevStack's, which the lab copies.
 USER_CLOUD = "devstack"
 ADMIN_CLOUD = os.environ.get("CLOUDNOTES_ADMIN_CLOUD", "devstack-admin")
@@ -115,7 +117,7 @@ def cloud() -> Iterator[Cloud]:
                 lab.up()
             except lab.LabError as exc:
                 unavailable(f"the OpenStack lab did not come up: {exc}")
-            started = True
+            started = not KEEP_LAB
         config_file = str(lab.clouds_yaml())
         os.environ["OS_CLIENT_CONFIG_FILE"] = config_file
         os.environ["OS_CLOUD"] = USER_CLOUD
