@@ -78,6 +78,9 @@ def keystone_conf(layout: Layout, sec: Mapping[str, str]) -> str:
     keys = layout.etc / "keystone"
     return ini({
         "DEFAULT": {"max_token_size": 255},
+        # bcrypt's minimum cost: every password login hashes once, and the default (12)
+        # costs ~0.3 s of CPU per token on this kind of machine. Lab passwords only.
+        "identity": {"password_hash_algorithm": "bcrypt", "password_hash_rounds": 4},
         "database": {"connection": layout.sqlite("keystone")},
         "token": {"provider": "fernet"},
         "fernet_tokens": {"key_repository": keys / "fernet-keys"},

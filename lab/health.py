@@ -6,6 +6,7 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from datetime import datetime
 from typing import Any
 
 from lab.layout import HOST, PORTS, url
@@ -96,15 +97,30 @@ class Admin:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.load(response)
 
-    def compute_services(self) -> dict[str, str]:
-        """{binary: 'up'|'down'} as nova-api sees its conductor, scheduler and compute."""
-        data = self.get(url("nova", "/v2.1/os-services"))
-        return {s["binary"]: s["state"] for s in data["services"]}
+    def compute_services(self, since: datetime | None = None) -> dict[str, str]:
+        """{binary: 'up'|'down'} as nova-api sees its conductor, scheduler and compute.
 
-    def volume_services(self) -> dict[str, str]:
+        With `since` (UTC), a service whose last heartbeat is older counts as 'down': right
+        after a restart the API still reports the previous process's heartbeat as 'up'.
+        """
+        data = self.get(url("nova", "/v2.1/os-services"))
+        return {s["binary"]: _fresh_state(s, since) for s in data["services"]}
+
+    def volume_services(self, since: datetime | None = None) -> dict[str, str]:
         data = self.get(url("cinder", f"/v3/{self.project_id}/os-services"))
-        return {s["binary"]: s["state"] for s in data["services"]}
+        return {s["binary"]: _fresh_state(s, since) for s in data["services"]}
 
     def hypervisors(self) -> list[str]:
         data = self.get(url("nova", "/v2.1/os-hypervisors"))
         return [h["hypervisor_hostname"] for h in data["hypervisors"]]
+
+
+def _fresh_state(service: dict[str, Any], since: datetime | None) -> str:
+    state = service.get("state", "unknown")
+    if since is None or state != "up":
+        return state
+    stamp = service.get("updated_at")
+    if not stamp:
+        return "down"
+    heartbeat = datetime.fromisoformat(stamp.rstrip("Z")).replace(tzinfo=None)
+    return "up" if heartbeat >= since else "down"

@@ -119,4 +119,17 @@ def ensure_venv(layout: Layout, log: Callable[[str], None] = print) -> float | N
     if not plugin_mark.exists() or plugin_mark.read_text() != plugin_sum:
         install_plugins(venv)
         plugin_mark.write_text(plugin_sum)
+    write_pth(venv)
     return spent
+
+
+PTH_NAME = "cloudnotes_lab.pth"
+PTH_LINE = "import cloudnotes_lab_plugins.sqlite_immediate\n"
+
+
+def write_pth(venv: Path) -> None:
+    """Load the SQLite transaction fix at interpreter start (it acts only when enabled)."""
+    for site in (venv / "lib").glob("python3*/site-packages"):
+        pth = site / PTH_NAME
+        if not pth.exists() or pth.read_text() != PTH_LINE:
+            pth.write_text(PTH_LINE)

@@ -1,10 +1,11 @@
-"""What DevStack creates, recreated through the APIs with openstacksdk (find-or-create).
+"""What DevStack creates, recreated for the lab (find-or-create, so a warm `up` is a no-op).
 
-Identity: projects service/demo/alt_demo, roles (admin, member, reader from the bootstrap,
-plus service and Swift's ResellerAdmin), users demo/alt_demo and one user per service,
-services and endpoints in RegionOne. Then flavors, a tiny qcow2 image named like DevStack's
-cirros, the default security-group rule templates, the `public` external network, and the
-demo project's `private` network with `router1`.
+Identity goes straight into Keystone's database (lab/scripts/keystone_seed.py, fed by
+`keystone_spec`): projects service/demo/alt_demo, roles admin/member/reader/service and
+Swift's ResellerAdmin, users demo/alt_demo and one user per service, the catalog in RegionOne.
+The rest goes through the APIs with openstacksdk: flavors, a tiny qcow2 image named like
+DevStack's cirros, the default security-group rule templates, the `public` external network,
+and the demo project's `private` network with `router1`.
 """
 
 from __future__ import annotations
@@ -76,48 +77,20 @@ def admin_connection(password: str):
         load_yaml_config=False, connect_retries=5)
 
 
-def _project(conn, name: str, description: str):
-    found = conn.identity.find_project(name, domain_id="default")
-    return found or conn.identity.create_project(name=name, domain_id="default",
-                                                 description=description)
-
-
-def _role(conn, name: str):
-    return conn.identity.find_role(name) or conn.identity.create_role(name=name)
-
-
-def _user(conn, name: str, password: str, project):
-    found = conn.identity.find_user(name, domain_id="default")
-    if found:  # created by an earlier `up` with the same secrets.json
-        return found
-    return conn.identity.create_user(name=name, password=password, domain_id="default",
-                                     default_project_id=project.id)
-
-
-def identity(conn, sec: Mapping[str, str]) -> None:
-    """Projects, roles, users, role assignments, services and endpoints."""
-    roles = {name: _role(conn, name)
-             for name in ("admin", "member", "reader", "service", "ResellerAdmin")}
-    service = _project(conn, "service", "Service users of the lab's OpenStack services")
-    for name in ("demo", "alt_demo"):
-        project = _project(conn, name, f"DevStack's {name} project")
-        user = _user(conn, name, sec[name], project)
-        conn.identity.assign_project_role_to_user(project, user, roles["member"])
-    for name in SERVICE_USERS:
-        user = _user(conn, name, sec[name], service)
-        for role in ("admin", "service"):
-            conn.identity.assign_project_role_to_user(service, user, roles[role])
-    existing = {(s.name, s.type): s for s in conn.identity.services()}
-    endpoints = {(e.service_id, e.interface) for e in conn.identity.endpoints()}
+def keystone_spec(sec: Mapping[str, str]) -> dict:
+    """What lab/scripts/keystone_seed.py creates (passwords included: written under .lab/)."""
+    catalog = []
     for name, entries in CATALOG.items():
         for kind, target in entries:
-            sname = SERVICE_NAMES.get((name, kind), name)
-            svc = existing.get((sname, kind)) or conn.identity.create_service(
-                name=sname, type=kind, description=f"lab {name}")
-            for interface in ("public", "internal"):
-                if (svc.id, interface) not in endpoints:
-                    conn.identity.create_endpoint(service_id=svc.id, interface=interface,
-                                                  url=target, region_id=REGION)
+            catalog.append({"name": SERVICE_NAMES.get((name, kind), name), "type": kind,
+                            "url": target, "description": f"lab {name}"})
+    return {
+        "region": REGION,
+        "identity_url": url("keystone", "/v3"),
+        "passwords": {k: sec[k] for k in ("admin", "demo", "alt_demo", *SERVICE_USERS)},
+        "service_users": list(SERVICE_USERS),
+        "catalog": catalog,
+    }
 
 
 def flavors(conn) -> None:

@@ -86,7 +86,8 @@ def conf(layout: Layout, service: str, name: str) -> str:
 
 def all_services(layout: Layout) -> dict[str, Service]:
     """Every process `up` starts, by name (the name is also its pid and log file name)."""
-    env = base_env(layout)
+    # the services (not the one-shot database tools) queue their SQLite writers
+    env = base_env(layout) | {"CLOUDNOTES_LAB_SQLITE": "immediate"}
     bin_ = layout.bin
     memcached = ["/usr/bin/memcached", "-l", HOST, "-p", str(PORTS["memcached"]), "-U", "0",
                  "-m", "64", "-c", "1024"] + (["-u", "root"] if os.geteuid() == 0 else [])
