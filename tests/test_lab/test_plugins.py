@@ -8,6 +8,7 @@ through a subprocess.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -48,12 +49,13 @@ def test_vif_details_say_plain_l2_without_filtering():
     assert binding.VIF_TYPE_OTHER == "other" and binding.PORT_STATUS_ACTIVE == "ACTIVE"
 
 
-def run_in_lab_venv(code: str) -> dict:
+def run_in_lab_venv(code: str, env: dict[str, str] | None = None) -> dict:
     python = default_layout().python
     if not python.exists():
         unavailable("the lab venv is not installed (python -m lab up installs it)")
     result = subprocess.run([str(python), "-W", "ignore", "-c", textwrap.dedent(code)],
-                            capture_output=True, text=True, timeout=120, cwd="/")
+                            capture_output=True, text=True, timeout=120, cwd="/",
+                            env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -115,3 +117,27 @@ def test_cinder_driver_skips_the_device_copy_only():
     assert out["copied"] is None
     assert out["refused"] == "VolumeDriverException"
     assert {"copy_image_to_volume", "copy_volume_to_image"} <= set(out["overrides"])
+
+
+def test_sqlite_transactions_begin_immediate_only_when_enabled(tmp_path):
+    code = f"""
+        import json, os
+        from oslo_db.sqlalchemy import engines
+        import sqlalchemy as sa
+        engine = engines.create_engine("sqlite:///{tmp_path}/t.sqlite")
+        seen = []
+        sa.event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("create table t (x int)")
+            conn.exec_driver_sql("insert into t values (1)")
+        with engine.connect() as conn:
+            timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        print(json.dumps({{"seen": seen, "timeout": timeout}}))
+    """
+    enabled = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": "immediate"})
+    assert enabled["seen"][0] == "BEGIN IMMEDIATE"
+    assert "BEGIN" not in enabled["seen"][1:]  # oslo.db's own BEGIN was skipped
+    assert enabled["timeout"] == 60000
+    (tmp_path / "t.sqlite").unlink()
+    plain = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": ""})
+    assert plain["seen"][0] == "BEGIN"

@@ -1,0 +1,52 @@
+"""The seed's specification and the worker heartbeat rule, without a cloud."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from lab import config, health, seed
+
+pytestmark = pytest.mark.lab
+
+
+def test_keystone_spec_matches_devstacks_catalog():
+    sec = config.new_secrets()
+    spec = seed.keystone_spec(sec)
+    assert spec["region"] == "RegionOne"
+    assert spec["identity_url"] == "http://127.0.0.1:5000/v3"
+    types = {e["type"]: e for e in spec["catalog"]}
+    assert set(types) == {"image", "compute", "network", "placement", "block-storage",
+                          "volumev3", "object-store"}
+    assert types["object-store"]["url"].endswith("/v1/AUTH_%(project_id)s")
+    assert types["compute"]["url"].endswith("/v2.1")
+    assert types["volumev3"]["name"] == "cinderv3"
+    assert spec["service_users"] == list(config.SERVICE_USERS)
+    assert spec["passwords"]["demo"] == sec["demo"]
+    assert "rabbit" not in spec["passwords"]  # only what Keystone needs
+
+
+def test_flavors_include_devstacks_and_tempests():
+    assert seed.FLAVORS["m1.tiny"] == ("1", 512, 1, 1)
+    assert seed.FLAVORS["m1.nano"][0] == "42" and seed.FLAVORS["m1.micro"][0] == "84"
+    assert len({fid for fid, *_ in seed.FLAVORS.values()}) == len(seed.FLAVORS)
+
+
+def test_default_rule_templates_are_neutrons_four():
+    kinds = {(r["direction"], r["ethertype"]) for r in seed.SG_RULE_TEMPLATES}
+    assert kinds == {("egress", "IPv4"), ("egress", "IPv6"), ("ingress", "IPv4"),
+                     ("ingress", "IPv6")}
+    assert all(r.get("remote_group_id") == "PARENT"
+               for r in seed.SG_RULE_TEMPLATES if r["direction"] == "ingress")
+
+
+def test_a_heartbeat_from_before_the_restart_does_not_count():
+    since = datetime(2026, 1, 1, 12, 0, 0)
+    old = {"state": "up", "updated_at": "2026-01-01T11:59:55.000000"}
+    new = {"state": "up", "updated_at": "2026-01-01T12:00:03.000000"}
+    assert health._fresh_state(old, None) == "up"
+    assert health._fresh_state(old, since) == "down"
+    assert health._fresh_state(new, since) == "up"
+    assert health._fresh_state({"state": "down", "updated_at": None}, since) == "down"
+    assert health._fresh_state({"state": "up", "updated_at": None}, since) == "down"
