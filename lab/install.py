@@ -43,15 +43,15 @@ def plugin_files() -> list[Path]:
 
 
 def uv_command() -> list[str] | None:
+    """uv on PATH, or `python3 -m uv` (how the Makefile installs it when missing)."""
     found = shutil.which("uv")
     if found:
         return [found]
-    try:
-        import uv  # type: ignore[import-not-found]
-
-        return [uv.find_uv_bin()]
-    except ImportError:
-        return None
+    for python in dict.fromkeys([sys.executable, shutil.which("python3") or ""]):
+        if python and subprocess.run([python, "-m", "uv", "--version"],
+                                     capture_output=True).returncode == 0:
+            return [python, "-m", "uv"]
+    return None
 
 
 def _run(argv: list[str], what: str) -> None:
