@@ -1,0 +1,297 @@
+"""The built site in a real browser: language switch, search, copy buttons, console errors.
+
+Playwright drives Debian's Chromium (`/usr/bin/chromium`, installed by `tools.prepare
+browser`; Playwright's own browser download cannot work offline). The site is served from the
+session's build on 127.0.0.1, and every request to anywhere else is blocked and reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from tests.support import unavailable
+from tests.test_site import registry
+
+pytestmark = [pytest.mark.site, pytest.mark.docker]  # the build runs the notebook: Docker
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    # Chromium's own traffic (updates, safe browsing, metrics...): none of it, we stay local.
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-pings",
+    "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+    "--disable-breakpad", "--metrics-recording-only",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CLOUDNOTES_CHROMIUM") or shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    """The built site, served by the standard library on a free port of 127.0.0.1."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        unavailable("chromium is not installed (python -m tools.prepare browser installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Tab:
+    """A page plus everything it reported: console errors, failed and blocked requests."""
+
+    page: object
+    base: str
+    errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base + path, wait_until="load")
+
+    def path(self) -> str:
+        return unquote(urlparse(self.page.url).path)
+
+
+def open_tab(browser, base_url: str):
+    """A fresh browser context and page that reports errors and blocks non-loopback requests."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    page = context.new_page()
+    page.set_default_timeout(8_000)
+    tab = Tab(page, base_url)
+
+    def route(route) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:  # never leave the machine
+            tab.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda msg: tab.errors.append(f"console: {msg.text}")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
+    page.on("response", lambda resp: tab.errors.append(f"HTTP {resp.status}: {resp.url}")
+            if resp.status >= 400 else None)
+    return context, tab
+
+
+@pytest.fixture
+def tab(browser, base_url: str) -> Iterator[Tab]:
+    context, tab = open_tab(browser, base_url)
+    yield tab
+    context.close()
+
+
+# --- (a) the language selector ------------------------------------------------------------------
+
+SWITCH_PAGES = ["index.md", "containers/namespaces-cgroups.md", "containers/start-latency.ipynb",
+                "openstack/keystone.md", "reference/docker.md"]
+
+
+def switch_language(tab: Tab, lang: str) -> None:
+    tab.page.hover(".md-header__option .md-select")
+    tab.page.click(f'a.md-select__link[hreflang="{lang}"]')
+    tab.page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("src", SWITCH_PAGES)
+def test_language_selector_keeps_the_page(tab: Tab, src: str) -> None:
+    tab.goto(registry.page_url(src, "ko"))
+    switch_language(tab, "en")
+    tab.page.wait_for_url(re.compile(re.escape(registry.page_url(src, "en")) + "$"))
+    assert tab.path() == "/" + registry.page_url(src, "en")
+    assert tab.page.get_attribute("html", "lang") == "en"
+    switch_language(tab, "ko")
+    tab.page.wait_for_url(re.compile(re.escape(tab.base + registry.page_url(src, "ko")) + "$"))
+    assert tab.path() == "/" + registry.page_url(src, "ko")
+    assert tab.page.get_attribute("html", "lang") == "ko"
+
+
+# --- (b) search -------------------------------------------------------------------------------
+
+SEARCHES = [
+    # (site language, query, page whose topic it is)
+    ("ko", "네임스페이스", "containers/namespaces-cgroups.md"),
+    ("ko", "컨테이너는", "containers/index.md"),
+    ("ko", "격리", "containers/namespaces-cgroups.md"),
+    ("ko", "하이퍼바이저", "containers/vm-vs-containers.md"),
+    ("ko", "오브젝트 스토리지", "openstack/swift.md"),
+    ("ko", "서버리스", "serverless.md"),
+    ("ko", "데몬", "containers/docker-daemon.md"),
+    ("en", "namespace", "containers/namespaces-cgroups.md"),
+    ("en", "cgroup", "containers/namespaces-cgroups.md"),
+    ("en", "Keystone", "openstack/keystone.md"),
+    ("en", "glance-registry", "openstack/glance.md"),
+    ("en", "hypervisor", "containers/vm-vs-containers.md"),
+    ("en", "object storage", "openstack/swift.md"),
+]
+
+
+@pytest.fixture(scope="module")
+def search_tabs(browser, base_url: str) -> Iterator[dict[str, Tab]]:
+    """One page per language, reused by every query (loading the index once per language)."""
+    opened = {lang: open_tab(browser, base_url) for lang in registry.LANGS}
+    for lang, (_, tab) in opened.items():
+        tab.goto(registry.page_url("index.md", lang))
+    yield {lang: tab for lang, (_, tab) in opened.items()}
+    for context, _ in opened.values():
+        context.close()
+
+
+def _results(page) -> tuple[str, list[str]]:
+    return page.evaluate("""() => [
+        document.querySelector(".md-search-result__meta")?.textContent.trim() ?? "",
+        [...document.querySelectorAll(".md-search-result__item > .md-search-result__link")]
+            .map(a => a.href)]""")
+
+
+def search(tab: Tab, query: str) -> list[str]:
+    """Type a query like a reader and return the result pages' paths, best first."""
+    page = tab.page
+    page.locator("input.md-search__input").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    page.wait_for_timeout(300)
+    idle, _ = _results(page)  # the "type to start searching" line of an empty query
+    page.keyboard.type(query, delay=20)
+    page.keyboard.press("End")  # Material searches on keyup; composing Hangul sends none
+    previous = None
+    for _ in range(40):  # until the result list has changed and holds still (<= 10 s)
+        page.wait_for_timeout(250)
+        current = _results(page)
+        if current[0] and current[0] != idle and current == previous:
+            break
+        previous = current
+    paths: list[str] = []
+    for href in previous[1] if previous else []:
+        path = unquote(urlparse(href).path)
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize(("lang", "query", "src"), SEARCHES,
+                         ids=[f"{lang}-{query}" for lang, query, _ in SEARCHES])
+def test_search_finds_the_topic_page(search_tabs: dict[str, Tab], lang: str, query: str,
+                                     src: str) -> None:
+    results = search(search_tabs[lang], query)
+    expected = "/" + registry.page_url(src, lang)
+    assert expected in results[:10], f"{query!r}: {expected} not among the first results {results}"
+
+
+# --- (c) copy buttons ----------------------------------------------------------------------------
+
+_SECTION_MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):[^\]]*\]\s*$")
+
+
+def whole_file_includes() -> list[tuple[str, str]]:
+    """(page source, example path) for every whole example file a Korean page includes."""
+    found = []
+    for path in registry.pages():
+        if registry.page_language(path) != "ko":
+            continue
+        for target in registry.read_page(path).includes:
+            if target.startswith("examples/") and target.endswith(".py") and ":" not in target:
+                found.append((registry.twin_key(path), target))
+    return sorted(set(found))
+
+
+def expected_copy(example: str) -> str:
+    text = (registry.ROOT / example).read_text(encoding="utf-8")
+    return "\n".join(line for line in text.splitlines() if not _SECTION_MARKER.match(line))
+
+
+INCLUDES: dict[str, list[str]] = {}
+for _src, _example in whole_file_includes():
+    INCLUDES.setdefault(_src, []).append(_example)
+
+# Open the collapsible blocks (`??? example`) and select the content tabs that hide an element.
+REVEAL = """element => {
+    for (let node = element; node; node = node.parentElement) {
+        if (node.tagName === "DETAILS") node.open = true;
+        if (node.classList.contains("tabbed-block")) {
+            const index = [...node.parentElement.children].indexOf(node);
+            const set = node.closest(".tabbed-set");
+            set.querySelectorAll(":scope > input")[index].click();
+        }
+    }
+}"""
+
+
+@pytest.mark.parametrize("src", sorted(INCLUDES))
+def test_copy_buttons_copy_the_example_files(tab: Tab, src: str) -> None:
+    tab.goto(registry.page_url(src, "ko"))
+    wrong = []
+    for example in INCLUDES[src]:
+        block = tab.page.locator(".highlight", has=tab.page.locator(
+            f'span.filename:text-is("{example}")')).first
+        if block.count() == 0:
+            wrong.append(f"no code block titled {example!r} (README: the title is the path)")
+            continue
+        block.evaluate(REVEAL)
+        block.hover()
+        block.locator('button[data-md-type="copy"]').click()
+        copied = tab.page.evaluate("navigator.clipboard.readText()")
+        if copied.rstrip("\n") != expected_copy(example).rstrip("\n"):
+            wrong.append(f"the copy button of {example} copies something else")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- (d) console errors, everywhere --------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", registry.LANGS)
+def test_no_page_logs_an_error(tab: Tab, lang: str) -> None:
+    problems = {}
+    for src in registry.nav_pages():
+        tab.errors.clear()
+        tab.blocked.clear()
+        tab.goto(registry.page_url(src, lang))
+        tab.page.wait_for_load_state("networkidle")
+        diagrams = tab.page.locator("div.mermaid")
+        for i in range(diagrams.count()):  # rendered (Material draws into a closed shadow root)
+            box = diagrams.nth(i).bounding_box()
+            if not box or box["height"] < 40:
+                tab.errors.append(f"mermaid diagram {i + 1} was not rendered")
+        if tab.page.locator("pre.mermaid").count():
+            tab.errors.append("a mermaid block was left as text")
+        found = tab.errors + [f"blocked request to {url}" for url in tab.blocked]
+        if found:
+            problems[registry.page_url(src, lang) or "/"] = found
+    assert not problems, "\n".join(f"{page}: {found}" for page, found in problems.items())
