@@ -6,7 +6,8 @@ it. The container header ``X-Container-Read`` (the read ACL) widens this:
 ``<project id>:<user id>`` lets one user of another project read the objects with their own
 token, and ``.r:*,.rlistings`` lets anyone read objects and list the container, without any
 token at all. This example needs two clouds from clouds.yaml: the owner (``OS_CLOUD``) and a
-user of a different project (``CLOUDNOTES_OTHER_CLOUD``, default ``devstack-alt-demo``).
+user of a different project (``CLOUDNOTES_OTHER_CLOUD``, default ``devstack-alt-demo``; the
+clouds.yaml that DevStack writes calls that user's cloud ``devstack-alt``).
 
 Run it against two clouds named in clouds.yaml::
 

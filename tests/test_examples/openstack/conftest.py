@@ -30,7 +30,8 @@ KEEP_LAB = os.environ.get("CLOUDNOTES_LAB_KEEP", "0") == "1"
 # Cloud names: DevStack's, which the lab copies.
 USER_CLOUD = "devstack"
 ADMIN_CLOUD = os.environ.get("CLOUDNOTES_ADMIN_CLOUD", "devstack-admin")
-OTHER_CLOUD = os.environ.get("CLOUDNOTES_OTHER_CLOUD", "devstack-alt-demo")
+# A user of another project: devstack-alt-demo in the lab, devstack-alt in DevStack's clouds.yaml.
+OTHER_CLOUDS = ("devstack-alt-demo", "devstack-alt")
 
 # Values every OpenStack output shares that change from run to run.
 VOLATILE = [
@@ -55,6 +56,14 @@ class Cloud:
         import openstack
 
         return openstack.connect(cloud=name or self.user)
+
+
+def _first_defined(names: tuple[str, ...]) -> str:
+    """The first of `names` that clouds.yaml defines (the first one if none is)."""
+    import openstack.config
+
+    defined = set(openstack.config.OpenStackConfig().get_cloud_names())
+    return next((name for name in names if name in defined), names[0])
 
 
 # --- inventory ------------------------------------------------------------------------------
@@ -127,7 +136,9 @@ def cloud() -> Iterator[Cloud]:
         config_file = os.environ.get("OS_CLIENT_CONFIG_FILE")
         if not user:
             unavailable("CLOUDNOTES_LAB=0 but OS_CLOUD names no cloud")
-    cloud = Cloud(user=user, admin=ADMIN_CLOUD, other=OTHER_CLOUD, config_file=config_file,
+    other = os.environ.get("CLOUDNOTES_OTHER_CLOUD") or _first_defined(OTHER_CLOUDS)
+    os.environ["CLOUDNOTES_OTHER_CLOUD"] = other  # what swift/public_acl.py reads
+    cloud = Cloud(user=user, admin=ADMIN_CLOUD, other=other, config_file=config_file,
                   started_lab=started)
     try:
         admin = cloud.connect(cloud.admin)
