@@ -555,12 +555,12 @@ class Lab:
         return healthy
 
     def all_pids(self) -> list[int]:
-        """Every live process of the lab: each recorded leader and its process group."""
+        """Every live process of the lab: each recorded leader, its group, their children."""
         out: set[int] = set()
         for record in self.pids.records():
             if procs.is_same_process(record, self.pids.proc):
                 out.update(procs.group_members(record.pid, self.pids.proc) or [record.pid])
-        return sorted(out)
+        return sorted(procs.descendants(out, self.pids.proc))
 
 
 def _safe(fetch: Callable[[], list[str]]) -> list[str]:

@@ -116,6 +116,24 @@ def group_members(pgid: int, proc: Path = PROC) -> list[int]:
     return sorted(members)
 
 
+def descendants(roots: set[int], proc: Path = PROC) -> set[int]:
+    """`roots` and every process below them (by parent pid), e.g. Erlang's port programs,
+    which start their own sessions and so are not in the leader's process group."""
+    children: dict[int, list[int]] = {}
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            fields = read_stat(int(entry.name), proc)
+            if fields:
+                children.setdefault(int(fields[3]), []).append(int(entry.name))
+    found, todo = set(roots), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
 class PidDir:
     """The lab's pid files: <dir>/<name>.json, one per started process."""
 

@@ -239,3 +239,10 @@ def _defines_class(module: str, cls: str) -> bool:
     path = PLUGINS / (module.replace(".", "/") + ".py")
     tree = ast.parse(path.read_text())
     return any(isinstance(node, ast.ClassDef) and node.name == cls for node in tree.body)
+
+
+def test_only_threaded_services_queue_sqlite_writers(layout):
+    services = all_services(layout)
+    queued = {n for n, s in services.items() if s.env.get("CLOUDNOTES_LAB_SQLITE") == "immediate"}
+    assert queued == {"keystone", "placement", "nova-api", "nova-conductor", "nova-scheduler",
+                      "nova-compute"}

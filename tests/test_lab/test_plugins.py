@@ -137,7 +137,7 @@ def test_sqlite_transactions_begin_immediate_only_when_enabled(tmp_path):
     enabled = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": "immediate"})
     assert enabled["seen"][0] == "BEGIN IMMEDIATE"
     assert "BEGIN" not in enabled["seen"][1:]  # oslo.db's own BEGIN was skipped
-    assert enabled["timeout"] == 60000
+    assert enabled["timeout"] == 20000
     (tmp_path / "t.sqlite").unlink()
     plain = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": ""})
     assert plain["seen"][0] == "BEGIN"

@@ -180,3 +180,13 @@ def test_a_service_that_renames_itself_is_still_ours(tmp_path):
     # same pid and start time but an unrelated program
     fake_process(proc, 51, 1000, ["/usr/sbin/sshd", "-D"])
     assert not procs.is_same_process(procs.Record("x", 51, 1000, record.cmdline), proc)
+
+
+def test_descendants_follow_parent_pids(tmp_path):
+    proc = tmp_path / "proc"
+    for pid, ppid in ((10, 1), (11, 10), (12, 11), (13, 1)):
+        entry = proc / str(pid)
+        entry.mkdir(parents=True)
+        (entry / "stat").write_text(f"{pid} (x) S {ppid} {pid} {pid} " + "0 " * 16 + "\n")
+    assert procs.descendants({10}, proc) == {10, 11, 12}
+    assert procs.descendants(set(), proc) == set()

@@ -7,15 +7,17 @@ all write the same cell database, so under load server builds failed that way. T
 write lock when the transaction begins makes writers queue instead (for up to
 BUSY_TIMEOUT_MS), which is what a single-file database can offer.
 
-Active only where CLOUDNOTES_LAB_SQLITE=immediate (the lab sets it for its services, not for
-the one-shot database tools); loaded at interpreter start by `cloudnotes_lab.pth`.
+Active only where CLOUDNOTES_LAB_SQLITE=immediate: the lab sets it for the services that run
+on native threads (Keystone, Placement, Nova), never for eventlet ones (Cinder, Neutron,
+Glance), where a blocking wait would stall the whole process, lock holder included. Loaded at
+interpreter start by `cloudnotes_lab.pth`.
 """
 
 from __future__ import annotations
 
 import os
 
-BUSY_TIMEOUT_MS = 60000
+BUSY_TIMEOUT_MS = 20000
 ENV = "CLOUDNOTES_LAB_SQLITE"
 
 
