@@ -124,11 +124,11 @@ def ensure_venv(layout: Layout, log: Callable[[str], None] = print) -> float | N
 
 
 PTH_NAME = "cloudnotes_lab.pth"
-PTH_LINE = "import cloudnotes_lab_plugins.sqlite_immediate\n"
+PTH_LINE = "import cloudnotes_lab_plugins.sqlite_retry\n"
 
 
 def write_pth(venv: Path) -> None:
-    """Load the SQLite transaction fix at interpreter start (it acts only when enabled)."""
+    """Load the SQLite lock-retry fix at interpreter start (it acts only when enabled)."""
     for site in (venv / "lib").glob("python3*/site-packages"):
         pth = site / PTH_NAME
         if not pth.exists() or pth.read_text() != PTH_LINE:

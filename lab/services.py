@@ -86,11 +86,9 @@ def conf(layout: Layout, service: str, name: str) -> str:
 
 def all_services(layout: Layout) -> dict[str, Service]:
     """Every process `up` starts, by name (the name is also its pid and log file name)."""
-    env = base_env(layout)
-    # Services on native threads queue their SQLite writers (BEGIN IMMEDIATE, see
-    # cloudnotes_lab_plugins/sqlite_immediate.py). Not the eventlet ones (Cinder, Neutron,
-    # Glance): a blocking wait there stalls the whole hub, lock holder included.
-    queued = env | {"CLOUDNOTES_LAB_SQLITE": "immediate"}
+    # every service retries SQLite lock collisions (cloudnotes_lab_plugins/sqlite_retry.py);
+    # the one-shot database tools do not need it
+    env = base_env(layout) | {"CLOUDNOTES_LAB_SQLITE": "retry"}
     bin_ = layout.bin
     memcached = ["/usr/bin/memcached", "-l", HOST, "-p", str(PORTS["memcached"]), "-U", "0",
                  "-m", "64", "-c", "1024"] + (["-u", "root"] if os.geteuid() == 0 else [])
@@ -103,7 +101,7 @@ def all_services(layout: Layout) -> dict[str, Service]:
         Service("rabbitmq", [RABBITMQ_SERVER], env | rabbitmq_env(layout),
                 f"amqp://{HOST}:{PORTS['rabbitmq']}", health.amqp_ok),
         Service("keystone", uwsgi_argv(layout, "keystone", "keystone.wsgi.api:application"),
-                queued | {"OS_KEYSTONE_CONFIG_FILES": conf(layout, "keystone", "keystone.conf")},
+                env | {"OS_KEYSTONE_CONFIG_FILES": conf(layout, "keystone", "keystone.conf")},
                 url("keystone", "/v3"), partial(health.http_ok, url("keystone", "/v3"))),
         Service("glance", uwsgi_argv(layout, "glance", "glance.wsgi.api:application",
                                      "--http-chunked-input", "--http-auto-chunked",
@@ -111,10 +109,10 @@ def all_services(layout: Layout) -> dict[str, Service]:
                 env | {"OS_GLANCE_CONFIG_DIR": str(layout.etc / "glance")},
                 url("glance"), partial(health.http_ok, url("glance"))),
         Service("placement", uwsgi_argv(layout, "placement", "placement.wsgi.api:application"),
-                queued | {"OS_PLACEMENT_CONFIG_DIR": str(layout.etc / "placement")},
+                env | {"OS_PLACEMENT_CONFIG_DIR": str(layout.etc / "placement")},
                 url("placement"), partial(health.http_ok, url("placement"))),
         Service("nova-api", uwsgi_argv(layout, "nova", "nova.wsgi.osapi_compute:application"),
-                queued | {"OS_NOVA_CONFIG_DIR": str(layout.etc / "nova")},
+                env | {"OS_NOVA_CONFIG_DIR": str(layout.etc / "nova")},
                 url("nova", "/v2.1"), partial(health.http_ok, url("nova"))),
         Service("neutron-api", uwsgi_argv(layout, "neutron", "neutron.wsgi.api:application"),
                 env | {"OS_NEUTRON_CONFIG_DIR": str(layout.etc / "neutron")},
@@ -122,9 +120,9 @@ def all_services(layout: Layout) -> dict[str, Service]:
         Service("cinder-api", uwsgi_argv(layout, "cinder", "cinder.wsgi.api:application",
                                          "--pyargv", " ".join(cinder)),
                 env, url("cinder", "/v3"), partial(health.http_ok, url("cinder"))),
-        Service("nova-conductor", [str(bin_ / "nova-conductor"), *nova], queued),
-        Service("nova-scheduler", [str(bin_ / "nova-scheduler"), *nova], queued),
-        Service("nova-compute", [str(bin_ / "nova-compute"), *nova], queued),
+        Service("nova-conductor", [str(bin_ / "nova-conductor"), *nova], env),
+        Service("nova-scheduler", [str(bin_ / "nova-scheduler"), *nova], env),
+        Service("nova-compute", [str(bin_ / "nova-compute"), *nova], env),
         Service("cinder-scheduler", [str(bin_ / "cinder-scheduler"), *cinder], env),
         Service("cinder-volume", [str(bin_ / "cinder-volume"), *cinder], env),
     ]

@@ -119,25 +119,38 @@ def test_cinder_driver_skips_the_device_copy_only():
     assert {"copy_image_to_volume", "copy_volume_to_image"} <= set(out["overrides"])
 
 
-def test_sqlite_transactions_begin_immediate_only_when_enabled(tmp_path):
+def test_sqlite_lock_collisions_become_retryable_deadlocks(tmp_path):
     code = f"""
-        import json, os
+        import json, sqlite3
+        from oslo_db import api, exception
         from oslo_db.sqlalchemy import engines
-        import sqlalchemy as sa
         engine = engines.create_engine("sqlite:///{tmp_path}/t.sqlite")
-        seen = []
-        sa.event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
         with engine.begin() as conn:
             conn.exec_driver_sql("create table t (x int)")
-            conn.exec_driver_sql("insert into t values (1)")
-        with engine.connect() as conn:
-            timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
-        print(json.dumps({{"seen": seen, "timeout": timeout}}))
+        blocker = sqlite3.connect("{tmp_path}/t.sqlite", isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")  # another process holding the database
+        attempts = []
+
+        @api.wrap_db_retry(max_retries=2, retry_interval=0.1, retry_on_deadlock=True)
+        def write():
+            attempts.append(1)
+            if len(attempts) == 3:
+                blocker.execute("ROLLBACK")
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+                conn.exec_driver_sql("insert into t values (1)")
+
+        try:
+            write()
+            outcome = "written"
+        except exception.DBDeadlock:
+            outcome = "DBDeadlock"
+        except Exception as exc:
+            outcome = type(exc).__name__
+        print(json.dumps({{"outcome": outcome, "attempts": len(attempts)}}))
     """
-    enabled = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": "immediate"})
-    assert enabled["seen"][0] == "BEGIN IMMEDIATE"
-    assert "BEGIN" not in enabled["seen"][1:]  # oslo.db's own BEGIN was skipped
-    assert enabled["timeout"] == 20000
+    enabled = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": "retry"})
+    assert enabled == {"outcome": "written", "attempts": 3}  # retried until the lock went
     (tmp_path / "t.sqlite").unlink()
     plain = run_in_lab_venv(code, env={"CLOUDNOTES_LAB_SQLITE": ""})
-    assert plain["seen"][0] == "BEGIN"
+    assert plain == {"outcome": "OperationalError", "attempts": 1}  # default: no retry
