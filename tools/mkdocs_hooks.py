@@ -19,6 +19,14 @@
    diagrams do not render offline (and the browser tests block every non-loopback request).
    The site ships mermaid (MIT, `docs/assets/javascripts/`, from the npm package); pages
    with a diagram get a script tag for it, ahead of Material's bundle, which then uses it.
+5. Korean search. lunr's Korean support only trims words and drops stop words: particles and
+   endings stay attached, so "서버리스는" does not find a page that says only "서버리스를",
+   and "격리하다" does not find "격리된". Material searches every word as a prefix, so a
+   query word cut back to its stem finds all its forms. The hook appends a small suffix
+   stripper to the site's `lunr.ko` script (which Material's search worker loads) that
+   stems the query words as lunr parses the query. The indexed text stays as written, so
+   highlighting is unchanged. A morphological analyser (e.g. kiwipiepy) would only help at
+   build time: the query is typed in the reader's browser, which needs JavaScript anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.files import File
@@ -127,3 +136,74 @@ def on_post_page(output: str, page, config) -> str:
         output = _MATERIAL_BUNDLE.sub(lambda m: f'<script src="{src}"></script>\n    {m[0]}',
                                       output, count=1)
     return output
+
+
+# --- Korean search (5) ------------------------------------------------------------------------
+
+KO_STEMMER_MARK = "/* cloudnotes: lunr.ko.stemmer */"
+# Longest first. Verbal endings go before particles; a stem keeps at least two characters.
+KO_ENDINGS = (
+    "하였습니다", "했습니다", "되었습니다", "됐습니다", "합니다", "됩니다", "입니다",
+    "하였다", "했다", "되었다", "됐다", "한다", "된다", "하다",
+    "되다", "이다", "하는", "되는", "하고", "되고", "하여",
+    "해서", "되어", "하며", "하면", "되면", "할", "한",
+    "된", "함", "됨",
+)
+KO_PARTICLES = (
+    "으로부터", "에서부터", "에서는", "에서도", "에게서", "으로는", "으로도",
+    "까지는", "이라는", "이라고", "에서", "에게", "으로", "부터",
+    "까지", "처럼", "보다", "마다", "와는", "과는", "와도",
+    "과도", "이나", "이란", "라는", "에는", "에도", "로는",
+    "은", "는", "이", "가", "을", "를", "의",
+    "에", "와", "과", "도", "로", "만", "나",
+    "란",
+)
+
+KO_STEMMER_JS = KO_STEMMER_MARK + """
+(function (lunr) {
+  if (!lunr || !lunr.QueryParser || lunr.QueryParser.parseTerm.cloudnotes) return;
+  var endings = %(endings)s, particles = %(particles)s;
+  function strip(word, suffixes) {
+    for (var i = 0; i < suffixes.length; i++) {
+      var s = suffixes[i];
+      if (word.length - s.length >= 2 && word.slice(-s.length) === s)
+        return word.slice(0, -s.length);
+    }
+    return word;
+  }
+  function stem(word) {
+    if (!/[\uac00-\ud7a3]$/.test(word)) return word;
+    var shorter = strip(word, endings);
+    return shorter !== word ? shorter : strip(word, particles);
+  }
+  // Material appends `*` to every query word (prefix search) and lunr skips its pipeline for
+  // wildcard terms: the query words are stemmed here, as lunr parses the query. The stem
+  // then prefix-matches every form of the word in the pages: 격리하다 -> 격리* finds 격리된.
+  var parseTerm = lunr.QueryParser.parseTerm;
+  lunr.QueryParser.parseTerm = function (parser) {
+    var lexeme = parser.peekLexeme();
+    if (lexeme && lexeme.type === lunr.QueryLexer.TERM) {
+      var parts = /^(\\*?)(.*?)(\\*?)$/.exec(lexeme.str);
+      lexeme.str = parts[1] + stem(parts[2]) + parts[3];
+    }
+    return parseTerm(parser);
+  };
+  lunr.QueryParser.parseTerm.cloudnotes = true;
+})(typeof self !== "undefined" ? self.lunr : this.lunr);
+"""
+
+
+def ko_stemmer_js() -> str:
+    import json
+
+    longest = functools.partial(sorted, key=len, reverse=True)
+    return KO_STEMMER_JS % {"endings": json.dumps(longest(KO_ENDINGS), ensure_ascii=False),
+                            "particles": json.dumps(longest(KO_PARTICLES), ensure_ascii=False)}
+
+
+def on_post_build(config) -> None:
+    script = Path(config.site_dir) / "assets" / "javascripts" / "lunr" / "min" / "lunr.ko.min.js"
+    if script.is_file():
+        text = script.read_text(encoding="utf-8")
+        if KO_STEMMER_MARK not in text:
+            script.write_text(text.rstrip() + "\n" + ko_stemmer_js(), encoding="utf-8")

@@ -172,6 +172,15 @@ def test_reference_renders_every_example(site: Path, lang: str) -> None:
     assert not missing, "not rendered by mkdocstrings: " + ", ".join(missing)
 
 
+@pytest.mark.docker
+@pytest.mark.site
+def test_search_worker_gets_the_korean_query_stemmer(site: Path) -> None:
+    from tools.mkdocs_hooks import KO_STEMMER_MARK
+
+    script = site / "assets" / "javascripts" / "lunr" / "min" / "lunr.ko.min.js"
+    assert script.read_text(encoding="utf-8").count(KO_STEMMER_MARK) == 1
+
+
 # --- notebooks: the hook, and a failing cell --------------------------------------------------
 
 def notebook(code: str, title: str) -> str:
