@@ -23,6 +23,13 @@ from lab.install import InstallError, ensure_venv
 from lab.layout import PORTS, SERVICE_HOST, Layout, default_layout
 from lab.services import WORKERS, all_services, base_env
 
+# programs the lab runs from the system -> the Debian package that provides them
+PROGRAMS = {
+    "/usr/bin/memcached": "memcached",
+    "/usr/lib/rabbitmq/bin/rabbitmq-server": "rabbitmq-server",
+    "/usr/bin/epmd": "rabbitmq-server",  # erlang-base, pulled in by rabbitmq-server
+    "/usr/bin/qemu-img": "qemu-utils",
+}
 READY_TIMEOUT = 180.0  # seconds any one step may take before `up` gives up
 LOG_TAIL = 25
 
@@ -303,6 +310,7 @@ class Lab:
             if any(self.pids.alive(n) for n in self.services):
                 say("lab: a partly running lab was found; stopping it first")
                 self._stop()
+            self._check_programs()
             self._check_ports()
             try:
                 install = ensure_venv(layout, log=say)
@@ -339,6 +347,13 @@ class Lab:
             + (f" (venv install {install:.1f}s)" if install else "")
             + f"; clouds.yaml: {layout.clouds_yaml}")
         say(f"     use: export OS_CLIENT_CONFIG_FILE={layout.clouds_yaml} OS_CLOUD=devstack")
+
+    def _check_programs(self) -> None:
+        missing = [pkg for path, pkg in PROGRAMS.items() if not Path(path).exists()]
+        if missing:
+            raise LabError("prerequisites", "missing system packages: "
+                           f"{' '.join(dict.fromkeys(missing))} (`python -m tools.prepare lab` "
+                           "installs them on Debian/Ubuntu)")
 
     def _check_ports(self) -> None:
         busy = [f"{name} ({port})" for name, port in PORTS.items() if not health.port_free(port)]

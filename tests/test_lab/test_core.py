@@ -145,3 +145,11 @@ def test_public_api():
         lab.cloud_env("nope")
     assert issubclass(lab.LabError, RuntimeError)
     assert callable(lab.is_running) and callable(lab.up) and callable(lab.down)
+
+
+def test_missing_system_programs_are_named(layout, monkeypatch):
+    monkeypatch.setattr(core, "PROGRAMS", {"/nonexistent/memcached": "memcached",
+                                           "/bin/sh": "dash"})
+    with pytest.raises(core.LabError, match="missing system packages: memcached") as info:
+        core.Lab(layout)._check_programs()
+    assert "dash" not in str(info.value)
