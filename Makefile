@@ -46,5 +46,9 @@ lab-down: setup
 lab-status: setup
 	$(PY) -m lab status
 
+bench: setup  ## the lab's install time, cold start and memory (PSS)
+	$(PY) -m tools.prepare lab
+	$(PY) -m lab bench
+
 clean:
 	rm -rf site .cache .pytest_cache
