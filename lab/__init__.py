@@ -19,7 +19,9 @@ from pathlib import Path
 from lab.layout import default_layout
 
 CLOUDS_YAML: Path = default_layout().clouds_yaml
-CLOUDS = ("devstack", "devstack-admin", "devstack-alt-demo", "devstack-system-admin")
+CLOUDS = (
+    "devstack", "devstack-admin", "devstack-alt-demo", "devstack-alt", "devstack-system-admin",
+)
 
 
 def __getattr__(name: str):

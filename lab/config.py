@@ -337,6 +337,8 @@ CLOUD_USERS = {
     "devstack": ("demo", "demo"),
     "devstack-admin": ("admin", "admin"),
     "devstack-alt-demo": ("alt_demo", "alt_demo"),
+    # DevStack itself names the alt_demo cloud "devstack-alt"; both names work here.
+    "devstack-alt": ("alt_demo", "alt_demo"),
 }
 
 

@@ -566,7 +566,7 @@ class Lab:
             say(f"  memory: {total:.0f} MiB PSS over {len(self.all_pids())} processes")
         say(f"  image {seed.IMAGE_NAME}: {seed.IMAGE_NOTE.split(': ', 1)[1]}")
         say(f"  clouds.yaml: {self.layout.clouds_yaml} (devstack, devstack-admin, "
-            "devstack-alt-demo, devstack-system-admin)")
+            "devstack-alt-demo = devstack-alt, devstack-system-admin)")
         return healthy
 
     def all_pids(self) -> list[int]:
