@@ -192,7 +192,8 @@ def test_rabbitmq_listens_on_loopback_with_its_own_user(files):
 def test_clouds_yaml_has_devstacks_clouds(files):
     clouds = yaml.safe_load(files[Path("clouds.yaml")])["clouds"]
     expected = {"devstack": ("demo", "demo"), "devstack-admin": ("admin", "admin"),
-                "devstack-alt-demo": ("alt_demo", "alt_demo"), "devstack-alt": ("alt_demo", "alt_demo")}
+                "devstack-alt-demo": ("alt_demo", "alt_demo"),
+                "devstack-alt": ("alt_demo", "alt_demo")}
     for cloud, (user, project) in expected.items():
         auth = clouds[cloud]["auth"]
         assert (auth["username"], auth["project_name"]) == (user, project)
