@@ -209,25 +209,32 @@ def _closed_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def bad_clouds(cloud: Cloud, tmp_path_factory) -> Path:
-    """A clouds.yaml with a wrong password and an unreachable endpoint, next to the real one."""
+def bad_clouds(cloud: Cloud, tmp_path_factory) -> Iterator[Path]:
+    """A clouds.yaml with a wrong password, a closed port and a port that never answers."""
     import openstack.config
 
     auth = dict(openstack.config.OpenStackConfig().get_one(cloud=cloud.user).config["auth"])
-    wrong = {**auth, "password": "not-the-password"}
-    dead = {**auth, "auth_url": f"http://127.0.0.1:{_closed_port()}/v3"}
-    common = {"identity_api_version": 3, "interface": "public"}
-    path = tmp_path_factory.mktemp("clouds") / "clouds.yaml"
-    path.write_text(yaml.safe_dump({"clouds": {
-        "cloudnotes-wrong-password": {"auth": wrong, **common},
-        "cloudnotes-unreachable": {"auth": dead, "api_timeout": 5, **common},
-    }}))
-    return path
+    common = {"identity_api_version": 3, "interface": "public", "api_timeout": 3}
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)  # accepts nothing: requests to it time out
+        path = tmp_path_factory.mktemp("clouds") / "clouds.yaml"
+        path.write_text(yaml.safe_dump({"clouds": {
+            "cloudnotes-wrong-password": {"auth": {**auth, "password": "not-the-password"},
+                                          **common},
+            "cloudnotes-unreachable": {
+                "auth": {**auth, "auth_url": f"http://127.0.0.1:{_closed_port()}/v3"}, **common},
+            "cloudnotes-silent": {
+                "auth": {**auth, "auth_url": f"http://127.0.0.1:{silent.getsockname()[1]}/v3"},
+                **common},
+        }}))
+        yield path
 
 
 @pytest.fixture
 def bad_input(bad_clouds: Path) -> Callable[[str], None]:
-    """Check that an example turns each kind of unusable cloud into one stderr line + exit 1."""
+    """Check that an example turns each kind of unusable cloud into one stderr line + exit 1:
+    unset OS_CLOUD, unknown cloud, wrong password, refused connection, endpoint timing out."""
     def check(relpath: str) -> None:
         cases = {
             "unset OS_CLOUD": ({"OS_CLOUD": ""}, "OS_CLOUD"),
@@ -235,8 +242,10 @@ def bad_input(bad_clouds: Path) -> Callable[[str], None]:
                               "cloudnotes-no-such-cloud"),
             "wrong password": ({"OS_CLOUD": "cloudnotes-wrong-password",
                                 "OS_CLIENT_CONFIG_FILE": str(bad_clouds)}, "401"),
-            "unreachable": ({"OS_CLOUD": "cloudnotes-unreachable",
-                             "OS_CLIENT_CONFIG_FILE": str(bad_clouds)}, "cannot reach"),
+            "connection refused": ({"OS_CLOUD": "cloudnotes-unreachable",
+                                    "OS_CLIENT_CONFIG_FILE": str(bad_clouds)}, "cannot reach"),
+            "timeout": ({"OS_CLOUD": "cloudnotes-silent",
+                         "OS_CLIENT_CONFIG_FILE": str(bad_clouds)}, "timed out"),
         }
         for case, (env, expected) in cases.items():
             result = run_example(relpath, env=env, timeout=120)
