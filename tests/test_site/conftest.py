@@ -1,7 +1,10 @@
 """The built site, shared by the build and browser tests: one strict build per session.
 
-Building executes the notebooks, which start containers: the build needs the Docker engine
-(the `docker_client` fixture skips, or fails under CI=true, when there is none).
+Building executes the notebooks: containers/start-latency starts containers (the Docker
+engine: `docker_client`) and openstack/small-app builds a small app on the OpenStack cloud
+(the `cloud` fixture of the OpenStack tests: the local lab, started if needed, or the cloud
+named by OS_CLOUD with CLOUDNOTES_LAB=0). Without them the site tests skip, or fail under
+CI=true.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_examples.openstack.conftest import cloud  # noqa: F401 (a fixture, used below)
 from tests.test_site.registry import ROOT
 
 
@@ -47,8 +51,10 @@ def mkdocs_build(site_dir: Path, *, config: Path = ROOT / "mkdocs.yml", strict: 
 
 
 @pytest.fixture(scope="session")
-def strict_build(tmp_path_factory: pytest.TempPathFactory, docker_client) -> SiteBuild:
+def strict_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 docker_client) -> SiteBuild:
     """`mkdocs build --strict` of the real project, once per session (whatever its result)."""
+    request.getfixturevalue("cloud")  # sets OS_CLIENT_CONFIG_FILE / OS_CLOUD for the build
     return mkdocs_build(tmp_path_factory.mktemp("site-strict"))
 
 

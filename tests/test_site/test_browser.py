@@ -24,7 +24,8 @@ import pytest
 from tests.support import unavailable
 from tests.test_site import registry
 
-pytestmark = [pytest.mark.site, pytest.mark.docker]  # the build runs the notebook: Docker
+# The build runs the notebooks: Docker and OpenStack.
+pytestmark = [pytest.mark.site, pytest.mark.docker, pytest.mark.openstack]
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
