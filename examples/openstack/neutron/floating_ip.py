@@ -133,7 +133,8 @@ def main() -> int:
         port = conn.network.create_port(name=f"cloudnotes-port-{secrets.token_hex(6)}",
                                         network_id=network.id)
         cleanup.callback(conn.network.delete_port, port)
-        print(f"port {port.name} on {network.name}: fixed ip {port.fixed_ips[0]['ip_address']}")
+        ipv4 = [ip["ip_address"] for ip in port.fixed_ips if "." in ip["ip_address"]]
+        print(f"port {port.name} on {network.name}: fixed ip {ipv4[0]}")
         floating_ip = allocate(conn, external)
         cleanup.callback(conn.network.delete_ip, floating_ip)
         print(f"allocated from {external.name}:")

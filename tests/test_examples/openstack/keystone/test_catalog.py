@@ -8,8 +8,6 @@ from tests.support import load_example
 
 pytestmark = pytest.mark.openstack
 EXAMPLE = "openstack/keystone/catalog.py"
-SERVICES = {"identity", "compute", "image", "network", "block-storage", "volumev3",
-            "object-store", "placement"}
 
 
 def test_catalog_lists_each_service_with_a_public_url(user_conn):
