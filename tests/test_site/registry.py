@@ -9,6 +9,7 @@ README.md ("Layout: page → snippet → test").
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,9 +161,22 @@ def reference_identifiers(path: Path) -> list[str]:
 # --- nav ------------------------------------------------------------------------------------
 
 class _ConfigLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml without running its `!ENV` / `!!python/...` tags."""
+    """Reads mkdocs.yml: `!ENV` as MkDocs does, `!!python/...` objects as None (not run)."""
 
 
+def _env(loader: yaml.SafeLoader, node: yaml.Node):
+    """`!ENV VAR` or `!ENV [VAR, ..., default]`: the first variable set, else the default."""
+    if isinstance(node, yaml.ScalarNode):
+        names, default = [loader.construct_scalar(node)], None
+    else:
+        *names, default = loader.construct_sequence(node)
+    for name in names:
+        if name in os.environ:
+            return yaml.safe_load(os.environ[name])
+    return default
+
+
+_ConfigLoader.add_constructor("!ENV", _env)
 _ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 _ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/",
                                     lambda loader, suffix, node: None)

@@ -121,6 +121,16 @@ def test_reads_headings_anchors_and_includes(good_tree: Path) -> None:
     assert registry.reference_identifier("openstack/glance/image_list.py") == "glance.image_list"
 
 
+def test_config_reads_env_tags(good_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(good_tree, "mkdocs.yml", "a: !ENV [CLOUDNOTES_T1, CLOUDNOTES_T2, true]\n"
+          "b: !ENV CLOUDNOTES_T1\nc: !!python/name:os.getcwd\n")
+    monkeypatch.delenv("CLOUDNOTES_T1", raising=False)
+    monkeypatch.delenv("CLOUDNOTES_T2", raising=False)
+    assert registry.load_config(good_tree) == {"a": True, "b": None, "c": None}
+    monkeypatch.setenv("CLOUDNOTES_T2", "false")
+    assert registry.load_config(good_tree)["a"] is False
+
+
 def test_example_without_test_is_reported(good_tree: Path) -> None:
     write(good_tree, "examples/a/lonely.py")
     assert registry.check_example_tests(good_tree) == [
