@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
+from tests.openstack_cloud import cloud  # noqa: F401  (the session's OpenStack cloud fixture)
 from tests.support import unavailable
 from tools.outputs import normalise, output_path, run_example
 

@@ -27,7 +27,7 @@ from tests.support import unavailable
 from tests.test_site import registry
 
 # The build runs the notebooks: Docker and OpenStack.
-pytestmark = [pytest.mark.site, pytest.mark.docker, pytest.mark.openstack]
+pytestmark = [pytest.mark.site, pytest.mark.docker]
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

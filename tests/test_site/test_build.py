@@ -46,7 +46,6 @@ def tags(page: str, name: str) -> list[dict[str, str]]:
 # --- the build ------------------------------------------------------------------------------
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 def test_strict_build_succeeds(strict_build: SiteBuild) -> None:
     assert strict_build.returncode == 0, (
@@ -55,7 +54,6 @@ def test_strict_build_succeeds(strict_build: SiteBuild) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 @pytest.mark.parametrize("lang", registry.LANGS)
 @pytest.mark.parametrize("src", NAV)
@@ -66,7 +64,6 @@ def test_every_nav_page_is_built(site: Path, src: str, lang: str) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 @pytest.mark.parametrize("lang", registry.LANGS)
 def test_notebook_is_rendered_and_executed(site: Path, lang: str) -> None:
@@ -112,7 +109,6 @@ def test_unexpanded_directive_detection() -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 def test_no_unexpanded_snippet(site: Path) -> None:
     offenders = {}
@@ -124,7 +120,6 @@ def test_no_unexpanded_snippet(site: Path) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 @pytest.mark.parametrize("lang", registry.LANGS)
 @pytest.mark.parametrize("src", NAV)
@@ -142,7 +137,6 @@ def test_language_selector_points_to_the_twin(site: Path, src: str, lang: str) -
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 def test_sitemap_pairs_every_page_with_its_twin(site: Path) -> None:
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
@@ -160,7 +154,6 @@ def test_sitemap_pairs_every_page_with_its_twin(site: Path) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 @pytest.mark.parametrize("lang", registry.LANGS)
 def test_reference_renders_every_example(site: Path, lang: str) -> None:
@@ -180,7 +173,6 @@ def test_reference_renders_every_example(site: Path, lang: str) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.openstack
 @pytest.mark.site
 def test_search_worker_gets_the_korean_query_stemmer(site: Path) -> None:
     from tools.mkdocs_hooks import KO_STEMMER_MARK
