@@ -9,7 +9,7 @@ reading the CPU time its cgroup has used (``cpuacct.usage`` on cgroup v1, ``cpu.
 cgroup v2) before and after spinning; CPU time divided by wall time is the share it got.
 Unlimited, one thread can use up to one whole CPU (less on a busy machine).
 
-Run it on a machine with a Docker engine (the containers are labelled and always removed)::
+Run it on a machine with a Docker engine (the containers are labelled and always removed):
 
     python cpu_quota.py
 """

@@ -6,7 +6,7 @@ talks to that socket with nothing but the standard library (a raw ``GET /_ping``
 the same daemon for its version through the ``docker`` SDK, which sends the same kind of
 HTTP requests for you. Nothing is created, so there is nothing to clean up.
 
-Run it on a machine with a Docker engine::
+Run it on a machine with a Docker engine:
 
     python daemon_socket.py
 """

@@ -8,7 +8,7 @@ checks that the id is unchanged. Then it runs the loaded image. Copy the same ta
 other Linux machine with Docker and ``docker load`` gives you the same id there.
 
 Run it on a machine with a Docker engine (image and container are labelled and always
-removed)::
+removed):
 
     python image_portability.py
 """

@@ -8,7 +8,7 @@ crosses the limit the kernel's OOM killer ends it with SIGKILL: exit code 137 (1
 ``State.OOMKilled`` is true.
 
 The container runs detached and is removed only after ``reload()`` has read its final state
-(with ``remove=True`` that state would be gone). Run it on a machine with a Docker engine::
+(with ``remove=True`` that state would be gone). Run it on a machine with a Docker engine:
 
     python memory_limit.py
 """

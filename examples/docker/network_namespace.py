@@ -7,7 +7,7 @@ created but left empty: only ``lo``, no way out. The host's own interfaces are i
 both cases. This script lists the interfaces and IPv4 addresses ``busybox`` sees in each
 mode.
 
-Run it on a machine with a Docker engine (the containers are labelled and always removed)::
+Run it on a machine with a Docker engine (the containers are labelled and always removed):
 
     python network_namespace.py
 """

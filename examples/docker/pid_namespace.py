@@ -6,7 +6,7 @@ process under another number (``State.Pid`` in ``docker inspect``). This script 
 ``busybox`` container whose shell prints its own PID and then ``exec``s ``sleep`` (so the
 sleep keeps PID 1), compares the two numbers, and lists what ``ps`` sees inside.
 
-Run it on a machine with a Docker engine (the container is labelled and always removed)::
+Run it on a machine with a Docker engine (the container is labelled and always removed):
 
     python pid_namespace.py
 """

@@ -8,7 +8,7 @@ metadata must match the engine's ``OSType``), because there is no other kernel t
 on. Windows or BSD software needs a VM, which brings its own kernel.
 
 Run it on the machine that runs the Docker engine (the containers are labelled and always
-removed; run elsewhere, the host kernel printed is the client's, not the engine's)::
+removed; run elsewhere, the host kernel printed is the client's, not the engine's):
 
     python shared_kernel.py
 """

@@ -6,7 +6,7 @@ and a root filesystem, then executes one program. This script times the whole li
 prints the median, the minimum and the maximum of each phase, next to the time the host
 needs to run the same ``true`` directly, without a container.
 
-Run it on a machine with a Docker engine (the containers are labelled and always removed)::
+Run it on a machine with a Docker engine (the containers are labelled and always removed):
 
     python start_speed.py            # 5 runs
     python start_speed.py --runs 20

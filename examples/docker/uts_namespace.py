@@ -6,7 +6,7 @@ run --hostname``) sets it to whatever you like. This script starts two ``busybox
 containers, one with each, reads ``hostname`` inside both and shows that the host's own
 name did not change.
 
-Run it on a machine with a Docker engine (the containers are labelled and always removed)::
+Run it on a machine with a Docker engine (the containers are labelled and always removed):
 
     python uts_namespace.py
 """

@@ -6,7 +6,7 @@ in and hands out a token) and Swift (object storage: it keeps each note as an ob
 app below is only client code; the token Keystone issued is what Swift checks on every
 request, which the example shows by sending the same GET with and without it.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python baas.py
 """

@@ -7,7 +7,7 @@ record the link. Nova lists it among the server's volume attachments (with the d
 the guest sees); Cinder lists the server in the volume's ``attachments`` and marks the
 volume ``in-use``.
 
-Run it against any cloud named in clouds.yaml that has the image and network below::
+Run it against any cloud named in clouds.yaml that has the image and network below:
 
     OS_CLOUD=devstack python volume_attach.py
 """

@@ -4,7 +4,7 @@ Volumes can grow but never shrink. Extending changes the size on the storage bac
 attached volume can be extended too on recent clouds (Nova tells the guest), but the
 filesystem inside must still be grown by the guest itself.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python volume_extend.py
 """

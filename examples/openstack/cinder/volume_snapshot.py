@@ -4,7 +4,7 @@ A volume snapshot is a point-in-time copy kept by the storage backend (often cop
 so it is quick and small at first). New volumes can be created from it later. A volume that
 still has snapshots cannot be deleted: snapshots go first.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python volume_snapshot.py
 """

@@ -5,7 +5,7 @@ When Glance stores an image it computes a "multihash": an algorithm name in
 older MD5 ``checksum``. Whoever downloads the image can recompute the digest and be sure
 the bytes are the ones that were uploaded.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python image_download.py
 """

@@ -6,7 +6,7 @@ ones, shared ones). Query parameters narrow the list before it leaves the server
 whose free-form property has that value. This example makes three small images, filters
 them both ways, and deletes them.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python image_list.py
 """

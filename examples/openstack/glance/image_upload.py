@@ -5,7 +5,7 @@ disk and container format, visibility, free-form *properties* such as ``os_distr
 *tags*) plus the bytes, which Glance hands to a storage backend (a directory here; Swift,
 Ceph or others in production). Once uploaded, Glance records the size and a hash of the data.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python image_upload.py
 """

@@ -8,7 +8,7 @@ project's limits for the quota bars; pressing "Launch" sends one ``POST /servers
 This example makes the same calls and prints the HTTP method and path of each request that
 actually went over the wire.
 
-Run it against any cloud named in clouds.yaml that has the image and network below::
+Run it against any cloud named in clouds.yaml that has the image and network below:
 
     OS_CLOUD=devstack python dashboard_action.py
 """

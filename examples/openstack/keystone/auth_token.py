@@ -6,7 +6,7 @@ Keystone answers with a token scoped to one project, and that token (sent as the
 there, when it expires, and the service catalog that tells the client where every other
 service lives.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python auth_token.py
 """

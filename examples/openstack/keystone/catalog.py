@@ -5,7 +5,7 @@ of its endpoints per interface: ``public`` for users, ``internal`` for traffic i
 cloud, ``admin`` for operators. The catalog travels inside the token, so a client only needs
 Keystone's address: it learns every other address from the answer.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python catalog.py
 """

@@ -5,7 +5,7 @@ Keystone's identity data is three things tied together: *who* (a user), *where* 
 project, which owns resources and quotas) and *what they may do there* (a role). A user
 can do nothing in a project until a role assignment links the three.
 
-Run it against any cloud named in clouds.yaml, with admin credentials::
+Run it against any cloud named in clouds.yaml, with admin credentials:
 
     OS_CLOUD=devstack-admin python identity_admin.py
 """

@@ -6,7 +6,7 @@ look at the roles in the token. A ``member`` of a project may manage the project
 and volumes, but creating projects or listing every user of the cloud is reserved to
 ``admin``: the service answers ``403 Forbidden``.
 
-Run it as a NON-admin user::
+Run it as a NON-admin user:
 
     OS_CLOUD=devstack python policy.py
 """

@@ -6,7 +6,7 @@ holds on to. Associating it with a port on a private network makes the router tr
 in the project for later; releasing returns it to the pool. The private network needs a
 router with a gateway on the external network for this to work.
 
-Run it against any cloud named in clouds.yaml with an external network::
+Run it against any cloud named in clouds.yaml with an external network:
 
     OS_CLOUD=devstack python floating_ip.py
 """

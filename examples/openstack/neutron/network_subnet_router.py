@@ -5,7 +5,7 @@ In Neutron a *network* is an isolated layer-2 segment, a *subnet* gives it an IP
 *external gateway*, to the provider's external network, where floating IPs come from. This
 is what Horizon's "Create Network" plus "Create Router" dialogs do.
 
-Run it against any cloud named in clouds.yaml that has an external network::
+Run it against any cloud named in clouds.yaml that has an external network:
 
     OS_CLOUD=devstack python network_subnet_router.py
 """

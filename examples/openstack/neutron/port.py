@@ -5,7 +5,7 @@ a DHCP server) plugs into a network. Neutron allocates the port's MAC address an
 from the subnet, and applies security groups to it. Booting a server on a network makes
 such a port implicitly; making it first lets you choose its address and keep it.
 
-Run it against any cloud named in clouds.yaml that has the network below::
+Run it against any cloud named in clouds.yaml that has the network below:
 
     OS_CLOUD=devstack python port.py
 """

@@ -6,7 +6,7 @@ outgoing (egress) traffic. Each rule names a direction, an ether type, optionall
 and port range, and a source: an address prefix or *another security group* (members of
 that group may connect).
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python security_group.py
 """

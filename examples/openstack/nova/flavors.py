@@ -4,7 +4,7 @@ A flavor is Nova's menu of machine sizes. You do not ask for "2 CPUs and 1 GB" w
 server; you pick a flavor, and the scheduler looks for a compute host with that much room
 left. Public flavors are visible to every project; the operator defines them.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python flavors.py
 """

@@ -6,7 +6,7 @@ right availability zone, ...) and weighs the survivors. Where the server landed 
 operator's detail, so Nova shows the extended attributes ``OS-EXT-SRV-ATTR:host`` and
 ``OS-EXT-SRV-ATTR:hypervisor_hostname`` to administrators only.
 
-Run it against any cloud named in clouds.yaml, with admin credentials::
+Run it against any cloud named in clouds.yaml, with admin credentials:
 
     OS_CLOUD=devstack-admin python scheduler_host.py
 """

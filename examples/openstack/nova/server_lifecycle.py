@@ -5,7 +5,7 @@ host asks its hypervisor for the virtual machine. The server's ``status`` walks 
 ``BUILD`` -> ``ACTIVE``; a stop turns it ``SHUTOFF`` and a start brings it back to
 ``ACTIVE``. Delete removes it; the client waits until Nova no longer knows it.
 
-Run it against any cloud named in clouds.yaml that has the image and network below::
+Run it against any cloud named in clouds.yaml that has the image and network below:
 
     OS_CLOUD=devstack python server_lifecycle.py
 """

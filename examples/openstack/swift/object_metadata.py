@@ -7,7 +7,7 @@ custom metadata (keys it does not repeat are gone), while on a container it adds
 only the keys it names. openstacksdk's ``set_object_metadata`` hides this by reading the
 current metadata first and sending everything back.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python object_metadata.py
 """

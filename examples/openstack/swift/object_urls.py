@@ -6,7 +6,7 @@ Swift is object storage: no volumes, no filesystems, just *accounts* (one per pr
 that URL: PUT uploads, GET downloads, DELETE removes, and a GET on the container lists it.
 Without a token (or an ACL, or a temp URL) the same URL answers 401.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python object_urls.py
 """

@@ -9,7 +9,7 @@ token at all. This example needs two clouds from clouds.yaml: the owner (``OS_CL
 user of a different project (``CLOUDNOTES_OTHER_CLOUD``, default ``devstack-alt-demo``; the
 clouds.yaml that DevStack writes calls that user's cloud ``devstack-alt``).
 
-Run it against two clouds named in clouds.yaml::
+Run it against two clouds named in clouds.yaml:
 
     OS_CLOUD=devstack CLOUDNOTES_OTHER_CLOUD=devstack-alt-demo python public_acl.py
 """

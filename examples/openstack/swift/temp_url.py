@@ -7,7 +7,7 @@ deadline. The owner stores a secret key on the account or the container
 tempurl middleware recomputes the HMAC: a valid, unexpired URL works without a token,
 anything else (expired, altered path, other method) answers 401.
 
-Run it against any cloud named in clouds.yaml::
+Run it against any cloud named in clouds.yaml:
 
     OS_CLOUD=devstack python temp_url.py
 """
