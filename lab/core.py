@@ -489,7 +489,7 @@ class Lab:
 
         def seeding(what: str, fn: Callable, *args) -> Callable[[], str]:
             def run() -> str:
-                fn(seed.admin_connection(sec["admin"]), *args)
+                seed.retry_transient(lambda: fn(seed.admin_connection(sec["admin"]), *args))
                 return f"seeded {what}"
             return run
 

@@ -10,7 +10,8 @@ and the demo project's `private` network with `router1`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from lab.config import SERVICE_USERS
@@ -65,6 +66,31 @@ SG_RULE_TEMPLATES = [
      "used_in_default_sg": True, "used_in_non_default_sg": False,
      "description": "Legacy default SG rule for ingress traffic"},
 ]
+
+
+TRANSIENT_STATUS = (502, 503, 504)
+
+
+def retry_transient(call: Callable[[], None], *, timeout: float = 120,
+                    pause: float = 2.0, clock: Callable[[], float] = time.monotonic,
+                    sleep: Callable[[float], None] = time.sleep) -> None:
+    """Run an (idempotent) seed step, again while an API answers 502/503/504.
+
+    At a cold start on a busy machine an API can be up before its keystonemiddleware can
+    validate tokens: it answers 503 "The Keystone service is temporarily unavailable" for a
+    few seconds. Every seed step only creates what is missing, so repeating it is safe.
+    """
+    from openstack.exceptions import HttpException
+
+    deadline = clock() + timeout
+    while True:
+        try:
+            call()
+            return
+        except HttpException as exc:
+            if exc.status_code not in TRANSIENT_STATUS or clock() >= deadline:
+                raise
+        sleep(pause)
 
 
 def admin_connection(password: str):

@@ -50,3 +50,50 @@ def test_a_heartbeat_from_before_the_restart_does_not_count():
     assert health._fresh_state(new, since) == "up"
     assert health._fresh_state({"state": "down", "updated_at": None}, since) == "down"
     assert health._fresh_state({"state": "up", "updated_at": None}, since) == "down"
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _http_error(status: int):
+    from openstack.exceptions import HttpException
+
+    return HttpException(message=f"HTTP {status}", http_status=status)
+
+
+def test_a_seed_step_is_repeated_while_the_api_answers_503():
+    clock, calls = _FakeClock(), []
+
+    def step() -> None:
+        calls.append(clock.now)
+        if len(calls) < 3:
+            raise _http_error(503)
+
+    seed.retry_transient(step, clock=clock, sleep=clock.sleep)
+    assert len(calls) == 3
+
+
+def test_a_seed_step_fails_at_once_on_a_real_error_and_after_the_deadline():
+    clock = _FakeClock()
+
+    def forbidden() -> None:
+        raise _http_error(403)
+
+    with pytest.raises(Exception, match="403"):
+        seed.retry_transient(forbidden, clock=clock, sleep=clock.sleep)
+    assert clock.now == 0.0
+
+    def unavailable() -> None:
+        raise _http_error(503)
+
+    with pytest.raises(Exception, match="503"):
+        seed.retry_transient(unavailable, timeout=10, clock=clock, sleep=clock.sleep)
+    assert clock.now >= 10
