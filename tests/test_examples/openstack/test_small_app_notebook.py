@@ -22,7 +22,11 @@ pytestmark = pytest.mark.openstack
 
 NOTEBOOKS = ["docs/openstack/small-app.ipynb", "docs/openstack/small-app.en.ipynb"]
 # Values the notebook prints that change from run to run on top of the shared ones.
-EXTRA = [(r"[0-9a-f]{16}\.\.\.", "<hash>..."), (r"cloudnotes-app-[0-9a-f]+", "cloudnotes-app-<id>")]
+EXTRA = [
+    (r"AUTH_[0-9a-f]+\.\.\.", "AUTH_<project>..."),  # the project id, shortened by the notebook
+    (r"[0-9a-f]{16}\.\.\.", "<hash>..."),
+    (r"cloudnotes-app-[0-9a-f]+", "cloudnotes-app-<id>"),
+]
 
 
 def cell_outputs(notebook) -> list[str]:
