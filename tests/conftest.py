@@ -9,7 +9,7 @@ import pytest
 
 from tests.openstack_cloud import cloud  # noqa: F401  (the session's OpenStack cloud fixture)
 from tests.support import unavailable
-from tools.outputs import normalise, output_path, run_example
+from tools.outputs import compare_with_saved, run_example
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,18 +82,8 @@ def check_output(request: pytest.FixtureRequest) -> Callable[..., str]:
               env: dict[str, str] | None = None, timeout: float = 300) -> str:
         result = run_example(relpath, env=env, timeout=timeout)
         assert result.returncode == 0, f"{relpath} exited {result.returncode}:\n{result.stderr}"
-        saved = output_path(relpath)
-        if not compare and not update:
-            return result.stdout
-        if update:
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            saved.write_text(result.stdout)
-        elif not saved.exists():
-            pytest.fail(f"{saved.relative_to(saved.parents[2])} is missing: "
-                        "run `make outputs` to capture it", pytrace=False)
-        expected = normalise(saved.read_text(), extra)
-        assert normalise(result.stdout, extra) == expected, (
-            f"{relpath} no longer prints what its page shows; run `make outputs` if intended")
+        if compare or update:
+            compare_with_saved(relpath, result.stdout, extra=extra, update=update)
         return result.stdout
 
     return check

@@ -50,3 +50,20 @@ def run_example(relpath: str, *, env: dict[str, str] | None = None,
 
 def output_path(relpath: str) -> Path:
     return OUTPUTS / Path(relpath).with_suffix(".txt")
+
+
+def compare_with_saved(relpath: str, text: str, *, extra: Iterable[tuple[str, str]] = (),
+                       update: bool = False) -> None:
+    """Assert that `text` matches the saved output of `relpath` once both are normalised.
+
+    With `update` (pytest's --update-outputs) `text` becomes the saved output first.
+    """
+    saved = output_path(relpath)
+    if update:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(text)
+    if not saved.exists():
+        raise AssertionError(f"{saved.relative_to(ROOT)} is missing: run `make outputs`")
+    if normalise(text, extra) != normalise(saved.read_text(), extra):
+        raise AssertionError(f"{relpath} no longer prints what its page shows "
+                             f"({saved.relative_to(ROOT)}); run `make outputs` if intended")

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.support import load_example
-from tools.outputs import normalise, output_path, run_example
+from tools.outputs import compare_with_saved, run_example
 
 # Pinned on purpose: the newest schema kubernetes-validate 1.37 ships, matching the `kubernetes`
 # client 37.x (Kubernetes 1.37). A newer package must not silently move the target; a package
@@ -82,14 +82,7 @@ def check_validation(request: pytest.FixtureRequest) -> Callable[[str], list[dic
     def check(relpath: str) -> list[dict]:
         example = load_example(relpath)
         objects = example.objects_sent(f"cloudnotes-{secrets.token_hex(6)}")
-        text = report(validate_all(objects))
-        saved = output_path(relpath)
-        if update:
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            saved.write_text(text)
-        assert saved.exists(), f"{saved} is missing: run `make outputs`"
-        assert normalise(text) == normalise(saved.read_text()), (
-            f"{relpath}'s objects changed; run `make outputs` if intended")
+        compare_with_saved(relpath, report(validate_all(objects)), update=update)
         return objects
 
     return check
