@@ -1,5 +1,5 @@
-"""The local all-in-one OpenStack lab: real Keystone, Glance, Swift, Placement, Nova (fake
-driver), Neutron (ML2 without agents) and Cinder (fake driver) on 127.0.0.1.
+"""The local all-in-one OpenStack lab: real Keystone, Glance, Swift, Placement, Nova (libvirt
+driver, QEMU guests), Neutron (ML2 without agents) and Cinder (file-backed volumes) on 127.0.0.1.
 
 The API other code uses (see lab/README.md)::
 

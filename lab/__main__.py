@@ -16,8 +16,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in {"up", "down", "status", "bench"}:
         print(USAGE, file=sys.stderr)
         return 2
-    from lab.core import Lab, LabError, main_status
+    from lab.core import Lab, LabError
     from lab.install import InstallError
+    from lab.status import main_status
 
     command = argv[0]
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from lab import libvirt
 from lab.layout import HOST, PORTS, REGION, SERVICE_HOST, Layout, url
 
 SERVICE_USERS = ("glance", "nova", "neutron", "cinder", "placement", "swift")
@@ -124,16 +125,16 @@ def placement_conf(layout: Layout, sec: Mapping[str, str]) -> str:
     })
 
 
-def nova_conf(layout: Layout, sec: Mapping[str, str]) -> str:
+def nova_conf(layout: Layout, sec: Mapping[str, str], virt_type: str = "qemu") -> str:
     state = layout.data / "nova"
+    conf = layout.etc / "nova" / "nova.conf"
+    # nova-compute runs as root: its privileged helpers run privsep-helper directly
+    privileged = {"helper_command": f"{layout.bin / 'privsep-helper'} --config-file {conf}"}
     return ini({
         "DEFAULT": {
             "host": SERVICE_HOST,
             "my_ip": HOST,
-            # FakeDriver with a stable node UUID (a `compute_id` file in state_path): the
-            # plain FakeDriver makes up a new UUID per start, so a restart finds a
-            # "duplicate compute node" and nova-compute exits.
-            "compute_driver": "fake.FakeDriverWithoutFakeNodes",
+            "compute_driver": "libvirt.LibvirtDriver",
             "transport_url": transport_url(sec),
             "state_path": state,
             "instances_path": state / "instances",
@@ -142,8 +143,21 @@ def nova_conf(layout: Layout, sec: Mapping[str, str]) -> str:
             "osapi_compute_workers": 1,
             "metadata_workers": 1,
             "use_rootwrap_daemon": False,
-            # a fake hypervisor answers at once: check for new instances' events quickly
+            # no metadata service is reachable from the guests: Nova's config drive carries
+            # the instance's identity (the lab's guest prints its UUID and host name)
+            "force_config_drive": True,
             "heal_instance_info_cache_interval": -1,
+        },
+        "libvirt": {
+            "virt_type": virt_type,
+            "connection_uri": libvirt.connection_uri(layout),
+            # TCG emulates a generic CPU; `host-model` needs KVM
+            "cpu_mode": "none" if virt_type == "qemu" else "host-model",
+            "inject_partition": -2,
+            "inject_password": False,
+            "inject_key": False,
+            "mem_stats_period_seconds": 0,
+            "swtpm_enabled": False,
         },
         "api": {"auth_strategy": "keystone"},
         "wsgi": {"api_paste_config": layout.etc / "nova" / "api-paste.ini"},
@@ -160,6 +174,8 @@ def nova_conf(layout: Layout, sec: Mapping[str, str]) -> str:
         "vnc": {"enabled": False},
         "spice": {"enabled": False},
         "serial_console": {"enabled": False},
+        "nova_sys_admin": privileged,
+        "privsep_osbrick": privileged,
         **_common(layout, "nova"),
     })
 
@@ -217,14 +233,18 @@ def cinder_conf(layout: Layout, sec: Mapping[str, str]) -> str:
             "auth_strategy": "keystone",
             "api_paste_config": layout.etc / "cinder" / "api-paste.ini",
             "state_path": layout.data / "cinder",
-            "enabled_backends": "fake",
+            "enabled_backends": "lab",
             "osapi_volume_listen": HOST,
             "osapi_volume_workers": 1,
             "glance_api_servers": url("glance"),
+            # the filters each list API accepts (Horizon asks for ?status=, ?bootable=)
+            "resource_query_filters_file": layout.etc / "cinder" / "resource_filters.json",
         },
-        "fake": {
+        # volumes are sparse files, attached to guests through loop devices
+        "lab": {
             "volume_driver": "cloudnotes_lab_plugins.cinder_driver.LabVolumeDriver",
-            "volume_backend_name": "fake",
+            "volume_backend_name": "lab",
+            "lab_volumes_dir": layout.data / "cinder" / "volumes",
         },
         "database": {"connection": layout.sqlite("cinder")},
         "keystone_authtoken": _authtoken("cinder", sec),
@@ -263,7 +283,9 @@ def _swift_server_default(layout: Layout, port: int) -> dict[str, Any]:
         "workers": 0,
         "swift_dir": layout.etc / "swift",
         "log_name": "swift",
-        "log_udp_host": HOST,  # no /dev/log here; servers also log to stderr (-v)
+        # no syslog: the servers log to stderr (-v, the lab's log files) and nothing else,
+        # where Swift would otherwise send UDP from a socket bound to 0.0.0.0
+        "log_custom_handlers": "cloudnotes_lab_plugins.swift_logging.without_syslog",
     }
 
 
@@ -379,13 +401,13 @@ def clouds_yaml(sec: Mapping[str, str]) -> str:
             "\n" + yaml.safe_dump(clouds(sec), sort_keys=False))
 
 
-def render(layout: Layout, sec: Mapping[str, str]) -> dict[Path, str]:
+def render(layout: Layout, sec: Mapping[str, str], virt_type: str = "qemu") -> dict[Path, str]:
     """Every generated file, keyed by its path relative to the state folder."""
     files = {
         "etc/keystone/keystone.conf": keystone_conf(layout, sec),
         "etc/glance/glance-api.conf": glance_conf(layout, sec),
         "etc/placement/placement.conf": placement_conf(layout, sec),
-        "etc/nova/nova.conf": nova_conf(layout, sec),
+        "etc/nova/nova.conf": nova_conf(layout, sec, virt_type),
         "etc/neutron/neutron.conf": neutron_conf(layout, sec),
         "etc/neutron/plugins/ml2/ml2_conf.ini": ml2_conf(layout, sec),
         "etc/cinder/cinder.conf": cinder_conf(layout, sec),
@@ -396,7 +418,7 @@ def render(layout: Layout, sec: Mapping[str, str]) -> dict[Path, str]:
     }
     for kind in ("account", "container", "object"):
         files[f"etc/swift/{kind}-server.conf"] = swift_storage_conf(layout, kind)
-    return {Path(k): v for k, v in files.items()}
+    return {Path(k): v for k, v in files.items()} | libvirt.render(layout)
 
 
 # Paste files shipped with the services (data files of their wheels), copied next to the confs.
@@ -405,4 +427,5 @@ PASTE_FILES = {
     "etc/nova/api-paste.ini": "etc/nova/api-paste.ini",
     "etc/neutron/api-paste.ini": "etc/neutron/api-paste.ini",
     "etc/cinder/api-paste.ini": "etc/cinder/api-paste.ini",
+    "etc/cinder/resource_filters.json": "etc/cinder/resource_filters.json",
 }

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import urllib.error
 import urllib.request
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from lab.layout import HOST, PORTS, url
+from lab.layout import HOST, PORTS, Layout, url
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
 
 
 def http_status(target: str, timeout: float = 2.0) -> int | None:
@@ -54,6 +58,28 @@ def epmd_ok() -> bool:
     # EPMD_NAMES_REQ (110): the answer starts with epmd's own port number (4 bytes).
     port = PORTS["epmd"]
     return tcp_exchange(port, b"\x00\x01n", port.to_bytes(4, "big"))
+
+
+def rpc_consumers(layout: Layout, password: str, queues: list[str],
+                  timeout: float = 20.0) -> dict[str, int]:
+    """{queue: consumers} as RabbitMQ counts them (0 for a queue that does not exist).
+
+    Asked with py-amqp from the lab's venv (a passive queue.declare answers the count); the
+    password goes through stdin, never on a command line. Raises OSError when RabbitMQ does
+    not answer.
+    """
+    try:
+        result = subprocess.run(
+            [str(layout.python), str(SCRIPTS / "rpc_consumers.py"),
+             f"{HOST}:{PORTS['rabbitmq']}", *queues],
+            input=json.dumps({"user": "cloudnotes", "password": password}),
+            capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise OSError(f"RabbitMQ did not answer within {timeout:.0f}s") from exc
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise OSError(lines[-1] if lines else f"rpc_consumers exited {result.returncode}")
+    return json.loads(result.stdout)
 
 
 def port_free(port: int) -> bool:
@@ -110,17 +136,32 @@ class Admin:
         data = self.get(url("cinder", f"/v3/{self.project_id}/os-services"))
         return {s["binary"]: _fresh_state(s, since) for s in data["services"]}
 
+    def volume_heartbeats(self) -> dict[str, datetime | None]:
+        """{binary: the UTC time of its last heartbeat (None: none yet)} as cinder-api sees it."""
+        data = self.get(url("cinder", f"/v3/{self.project_id}/os-services"))
+        return {s["binary"]: _utc(s.get("updated_at")) for s in data["services"]}
+
+    def volume_pools(self) -> list[str]:
+        """The pools cinder-scheduler knows: it places volumes only on backends listed here,
+        and it hears of one only once cinder-volume has sent it its capabilities."""
+        data = self.get(url("cinder", f"/v3/{self.project_id}/scheduler-stats/get_pools"))
+        return [pool["name"] for pool in data.get("pools", [])]
+
     def hypervisors(self) -> list[str]:
         data = self.get(url("nova", "/v2.1/os-hypervisors"))
         return [h["hypervisor_hostname"] for h in data["hypervisors"]]
+
+
+def _utc(stamp: str | None) -> datetime | None:
+    """An API's UTC time stamp ('2026-12-02T14:24:02.000000', maybe with Z) as a naive datetime."""
+    return datetime.fromisoformat(stamp.rstrip("Z")).replace(tzinfo=None) if stamp else None
 
 
 def _fresh_state(service: dict[str, Any], since: datetime | None) -> str:
     state = service.get("state", "unknown")
     if since is None or state != "up":
         return state
-    stamp = service.get("updated_at")
-    if not stamp:
+    heartbeat = _utc(service.get("updated_at"))
+    if heartbeat is None:
         return "down"
-    heartbeat = datetime.fromisoformat(stamp.rstrip("Z")).replace(tzinfo=None)
     return "up" if heartbeat >= since else "down"

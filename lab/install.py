@@ -61,24 +61,25 @@ def _run(argv: list[str], what: str) -> None:
         raise InstallError(f"{what} failed ({' '.join(argv[:4])} ...):\n" + "\n".join(lines))
 
 
-def install_venv(venv: Path, log: Callable[[str], None] = print) -> float:
-    """Create `venv` and install the lock into it; returns the seconds it took."""
+def install_venv(venv: Path, log: Callable[[str], None] = print, lock: Path = LOCK,
+                 what: str = "the services") -> float:
+    """Create `venv` and install `lock` into it; returns the seconds it took."""
     started = time.monotonic()
     uv = uv_command()
     python = venv / "bin" / "python"
     if uv:
-        log(f"lab: installing the services into {venv} from {LOCK.name} with uv "
-            "(first time: ~180 packages, uWSGI compiles)")
+        log(f"lab: installing {what} into {venv} from {lock.name} with uv "
+            "(first time: uWSGI compiles)")
         if not python.exists():
             _run([*uv, "venv", "--quiet", "--python", PYTHON, str(venv)], "uv venv")
         _run([*uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python),
-              "-r", str(LOCK)],
+              "-r", str(lock)],
              "uv pip install")
     else:
         log(f"lab: uv not found; installing into {venv} with pip (slower)")
         if not python.exists():
             _run([sys.executable, "-m", "venv", str(venv)], "venv")
-        _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(LOCK)],
+        _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(lock)],
              "pip install")
     return time.monotonic() - started
 

@@ -12,7 +12,12 @@ REGION = "RegionOne"
 # The host name every service registers under (keeps outputs stable across machines).
 SERVICE_HOST = "cloudnotes-lab"
 
-PORTS = {
+# A second lab on the same machine (a contributor's, beside the one the tests use) can move every
+# port by CLOUDNOTES_LAB_PORT_OFFSET together with its own CLOUDNOTES_LAB_DIR. 30000 keeps the two
+# port sets apart (the base ports span 4369-25672).
+PORT_OFFSET = int(os.environ.get("CLOUDNOTES_LAB_PORT_OFFSET", "0") or 0)
+
+BASE_PORTS = {
     "keystone": 5000,
     "glance": 9292,
     "swift": 8080,
@@ -20,6 +25,7 @@ PORTS = {
     "nova": 8774,
     "neutron": 9696,
     "cinder": 8776,
+    "horizon": 8070,  # the dashboard under /dashboard (not 8000: `make serve` uses it)
     "swift-object": 6200,
     "swift-container": 6201,
     "swift-account": 6202,
@@ -28,6 +34,7 @@ PORTS = {
     "rabbitmq-dist": 25672,
     "epmd": 4369,
 }
+PORTS = {name: port + PORT_OFFSET for name, port in BASE_PORTS.items()}
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,11 @@ class Layout:
     @property
     def tmp(self) -> Path:
         return self.state / "tmp"
+
+    @property
+    def cache(self) -> Path:
+        """Built once and kept across cold starts (the guest image)."""
+        return self.state / "cache"
 
     @property
     def clouds_yaml(self) -> Path:

@@ -188,14 +188,22 @@ class PidDir:
         self.path(name).unlink(missing_ok=True)
 
 
+def open_log(path: Path, mode: int = 0o600):
+    """Open a log file for appending; a new one is created with `mode` (logs quote configs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, mode), "ab")
+
+
 def spawn(name: str, argv: list[str], *, pids: PidDir, log: Path, env: Mapping[str, str],
-          cwd: Path) -> subprocess.Popen:
-    """Start argv as the leader of a new session, output appended to `log`; record it."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
+          cwd: Path, umask: int = -1) -> subprocess.Popen:
+    """Start argv as the leader of a new session, output appended to `log`; record it.
+
+    `umask` is the child's (-1: this process's): what it creates gets those permissions.
+    """
+    with open_log(log) as out:
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
                                  stderr=subprocess.STDOUT, env=dict(env), cwd=cwd,
-                                 start_new_session=True)
+                                 start_new_session=True, umask=umask)
     started = None
     for _ in range(100):  # /proc/<pid>/stat exists as soon as fork returns; be safe anyway
         started = start_time(child.pid, pids.proc)

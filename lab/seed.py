@@ -3,9 +3,10 @@
 Identity goes straight into Keystone's database (lab/scripts/keystone_seed.py, fed by
 `keystone_spec`): projects service/demo/alt_demo, roles admin/member/reader/service and
 Swift's ResellerAdmin, users demo/alt_demo and one user per service, the catalog in RegionOne.
-The rest goes through the APIs with openstacksdk: flavors, a tiny qcow2 image named like
-DevStack's cirros, the default security-group rule templates, the `public` external network,
-and the demo project's `private` network with `router1`.
+The rest goes through the APIs with openstacksdk: flavors, the lab's bootable guest image (a
+Debian kernel and a busybox initramfs, see lab/guest_image.py), the default security-group rule
+templates, the `public` external network, and the demo project's `private` network with
+`router1`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from lab.config import SERVICE_USERS
+from lab.guest_image import IMAGE_NAME as GUEST_IMAGE_NAME
+from lab.guest_image import Guest
 from lab.layout import REGION, url
 
-IMAGE_NAME = "cirros-0.6.3-x86_64-disk"
-IMAGE_NOTE = ("cloudnotes lab: a tiny empty qcow2 named like DevStack's image; "
-              "not a bootable cirros (servers on the fake driver never boot anything)")
+# The bootable guest (lab/guest_image.py): an `ami` disk whose `kernel_id`/`ramdisk_id` name an
+# `aki` kernel and an `ari` initramfs, as Glance has stored Amazon-style images since Bexar.
+IMAGE_NAME = GUEST_IMAGE_NAME
+IMAGE_NOTE = ("cloudnotes lab: a Debian kernel and a busybox initramfs that print the guest's "
+              "view of itself on the serial console (built offline from Debian packages)")
+GUEST_COMMAND_LINE = "console=ttyS0 quiet"
+GUEST_KEY_PROPERTY = "cloudnotes_guest_build"
 
 # service name -> (type, url); Cinder is listed under both of DevStack's types.
 CATALOG = {
@@ -93,6 +100,9 @@ def retry_transient(call: Callable[[], None], *, timeout: float = 120,
         sleep(pause)
 
 
+API_TIMEOUT = 60  # seconds any one request of the lab's own clients may take
+
+
 def admin_connection(password: str):
     import openstack
 
@@ -100,7 +110,7 @@ def admin_connection(password: str):
         auth_url=url("keystone", "/v3"), username="admin", password=password,
         project_name="admin", user_domain_id="default", project_domain_id="default",
         region_name=REGION, identity_api_version="3", load_envvars=False,
-        load_yaml_config=False, connect_retries=5)
+        load_yaml_config=False, connect_retries=5, api_timeout=API_TIMEOUT)
 
 
 def keystone_spec(sec: Mapping[str, str]) -> dict:
@@ -126,13 +136,31 @@ def flavors(conn) -> None:
             conn.compute.create_flavor(name=name, id=fid, ram=ram, disk=disk, vcpus=vcpus)
 
 
-def image(conn, qcow2: Path) -> None:
-    if conn.image.find_image(IMAGE_NAME):
+def image(conn, guest: Guest, scratch: Path) -> None:
+    """Upload the guest's kernel, initramfs and disk (replacing an older build of them)."""
+    current = conn.image.find_image(IMAGE_NAME)
+    if current is not None and current.properties.get(GUEST_KEY_PROPERTY) == guest.key:
         return
+    for name in (IMAGE_NAME, f"{IMAGE_NAME}-kernel", f"{IMAGE_NAME}-initramfs"):
+        for old in list(conn.image.images(name=name)):
+            conn.image.delete_image(old)
+    common = {"visibility": "public", "wait": True, "timeout": 120, "allow_duplicates": False,
+              GUEST_KEY_PROPERTY: guest.key, "cloudnotes_lab": IMAGE_NOTE,
+              "kernel_release": guest.kernel_release}
+    kernel = conn.image.create_image(
+        f"{IMAGE_NAME}-kernel", filename=str(guest.kernel), disk_format="aki",
+        container_format="aki", **common)
+    ramdisk = conn.image.create_image(
+        f"{IMAGE_NAME}-initramfs", filename=str(guest.initramfs), disk_format="ari",
+        container_format="ari", **common)
+    disk = scratch / "guest-disk.img"
+    with disk.open("wb") as handle:  # the guest never leaves its initramfs: an empty 1 MiB disk
+        handle.truncate(1024 * 1024)
     conn.image.create_image(
-        IMAGE_NAME, filename=str(qcow2), disk_format="qcow2", container_format="bare",
-        visibility="public", wait=True, timeout=120, allow_duplicates=False,
-        cloudnotes_lab=IMAGE_NOTE)
+        IMAGE_NAME, filename=str(disk), disk_format="ami", container_format="ami",
+        kernel_id=kernel.id, ramdisk_id=ramdisk.id, os_command_line=GUEST_COMMAND_LINE,
+        os_type="linux", hw_cdrom_bus="scsi", hw_scsi_model="virtio-scsi", **common)
+    disk.unlink()
 
 
 def network(conn) -> None:

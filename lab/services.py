@@ -6,11 +6,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
-from lab import health
-from lab.layout import HOST, PORTS, Layout, url
+from lab import health, libvirt
+from lab.layout import HOST, PORTS, SERVICE_HOST, Layout, url
 
 RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+SINGLE_PROCESS = Path(__file__).resolve().parent / "scripts" / "nova_single_process.py"
 NODE = "cloudnotes-lab@localhost"
 
 
@@ -120,8 +122,18 @@ def all_services(layout: Layout) -> dict[str, Service]:
         Service("cinder-api", uwsgi_argv(layout, "cinder", "cinder.wsgi.api:application",
                                          "--pyargv", " ".join(cinder)),
                 env, url("cinder", "/v3"), partial(health.http_ok, url("cinder"))),
-        Service("nova-conductor", [str(bin_ / "nova-conductor"), *nova], env),
-        Service("nova-scheduler", [str(bin_ / "nova-scheduler"), *nova], env),
+        Service("virtlogd", libvirt.virtlogd_argv(layout), env,
+                f"unix:{libvirt.root(layout) / 'run' / 'virtlogd-sock'}",
+                partial(libvirt.unix_socket_answers,
+                        libvirt.root(layout) / "run" / "virtlogd-sock")),
+        Service("libvirtd", libvirt.libvirtd_argv(layout), env,
+                f"unix:{libvirt.socket_path(layout)}",
+                partial(libvirt.unix_socket_answers, libvirt.socket_path(layout))),
+        # one process each instead of a master plus one forked worker (see the script)
+        Service("nova-conductor", [str(layout.python), str(SINGLE_PROCESS), "conductor", *nova],
+                env),
+        Service("nova-scheduler", [str(layout.python), str(SINGLE_PROCESS), "scheduler", *nova],
+                env),
         Service("nova-compute", [str(bin_ / "nova-compute"), *nova], env),
         Service("cinder-scheduler", [str(bin_ / "cinder-scheduler"), *cinder], env),
         Service("cinder-volume", [str(bin_ / "cinder-volume"), *cinder], env),
@@ -136,6 +148,9 @@ def all_services(layout: Layout) -> dict[str, Service]:
         "swift-proxy", [str(bin_ / "swift-proxy-server"),
                         conf(layout, "swift", "proxy-server.conf"), "-v"], env,
         url("swift", "/v1"), partial(health.http_ok, url("swift", "/healthcheck"))))
+    from lab.horizon import service as horizon  # its own venv and settings (lab/horizon.py)
+
+    services.append(horizon(layout))
     return {s.name: s for s in services}
 
 
@@ -146,4 +161,14 @@ WORKERS = {
     "nova-compute": ("compute", "nova-compute"),
     "cinder-scheduler": ("volume", "cinder-scheduler"),
     "cinder-volume": ("volume", "cinder-volume"),
+}
+
+# The RPC queue each worker consumes (oslo.messaging's topic.server queue): a consumer on it
+# means the worker is connected to RabbitMQ and can be asked to do something.
+RPC_QUEUES = {
+    "nova-conductor": "conductor",
+    "nova-scheduler": "scheduler",
+    "nova-compute": f"compute.{SERVICE_HOST}",
+    "cinder-scheduler": "cinder-scheduler",
+    "cinder-volume": f"cinder-volume.{SERVICE_HOST}@lab",
 }

@@ -8,13 +8,14 @@ external one named by `OS_CLOUD` (DevStack on GitHub), with its clouds.yaml foun
 Around the whole session an inventory of servers, volumes, snapshots, images, networks,
 routers, ports, floating IPs, security groups and Swift containers/objects is taken in the
 user's, the other project's and the admin's view; anything new at the end fails the run.
-The `cloud` fixture is registered in tests/conftest.py, so every test folder can use it.
+The `cloud` fixture is registered in tests/conftest.py, so every test folder can use it; so is
+`openstack_stamp`, what the outputs of this session's runs are stamped with (tools/stamps.py).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -22,17 +23,23 @@ import pytest
 from tests.support import unavailable
 
 USE_LAB = os.environ.get("CLOUDNOTES_LAB", "1") != "0"
-# CLOUDNOTES_LAB_KEEP=1 leaves a lab this session started running (several sessions share it).
+# CLOUDNOTES_LAB_KEEP=1 leaves a lab this session started running (later sessions reuse it).
 KEEP_LAB = os.environ.get("CLOUDNOTES_LAB_KEEP", "0") == "1"
+# How long a session waits for another session on the same lab to finish (seconds).
+LAB_WAIT = float(os.environ.get("CLOUDNOTES_LAB_WAIT", "600"))
 # Cloud names: DevStack's, which the lab copies.
 USER_CLOUD = "devstack"
 ADMIN_CLOUD = os.environ.get("CLOUDNOTES_ADMIN_CLOUD", "devstack-admin")
-# A user of another project: devstack-alt-demo in the lab, devstack-alt in DevStack's clouds.yaml.
-OTHER_CLOUDS = ("devstack-alt-demo", "devstack-alt")
+# A user of another project: DevStack's clouds.yaml (and the lab's) call it devstack-alt; the
+# lab also has the alias devstack-alt-demo, which the pages never show.
+OTHER_CLOUDS = ("devstack-alt", "devstack-alt-demo")
+API_TIMEOUT = 60  # seconds any one request of the tests' own connections may take
 
 # Values every OpenStack output shares that change from run to run.
 VOLATILE = [
     (r"AUTH_[0-9a-f]{32}", "AUTH_<project>"),
+    # the guest's kernel (Debian 12 and 13 ship different ones), as its console shows it
+    (r"kernel \d+\.\d+\S*", "kernel <release>"),
     (r"\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b", "<mac>"),
     (r"cloudnotes-([a-z]+(-[a-z]+)*)-[0-9a-f]{12}", r"cloudnotes-\1-<id>"),
 ]
@@ -49,10 +56,16 @@ class Cloud:
     compute_hosts: list[str] = field(default_factory=list)
     started_lab: bool = False
 
+    @property
+    def is_lab(self) -> bool:
+        """The session runs against the local lab (whose guest prints a known banner)."""
+        return USE_LAB
+
     def connect(self, name: str | None = None):
         import openstack
 
-        return openstack.connect(cloud=name or self.user)
+        # a service that hangs fails the inventory, it does not hang the session
+        return openstack.connect(cloud=name or self.user, api_timeout=API_TIMEOUT)
 
 
 def _first_defined(names: tuple[str, ...]) -> str:
@@ -95,8 +108,12 @@ def _inventory(conn) -> dict[str, set[str]]:
 
 
 def _inventories(cloud: Cloud) -> dict[str, dict[str, set[str]]]:
-    return {name: _inventory(cloud.connect(name))
-            for name in (cloud.user, cloud.other, cloud.admin)}
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = (cloud.user, cloud.other, cloud.admin)
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:  # three views at once
+        return dict(zip(names, pool.map(lambda name: _inventory(cloud.connect(name)), names),
+                        strict=True))
 
 
 def _leftovers(before, after) -> list[str]:
@@ -109,10 +126,40 @@ def _leftovers(before, after) -> list[str]:
     return lines
 
 
+def _host_objects() -> dict[str, set[str]]:
+    """The lab's guests' traces on the host (domains, taps, loop devices, files); none for an
+    external cloud, whose hosts are not ours to look at."""
+    if not USE_LAB:
+        return {}
+    from lab.inventory import host_objects
+
+    return host_objects()
+
+
 # --- the session's cloud --------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def cloud() -> Iterator[Cloud]:
+def lab_session(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hold the lab's machine-wide lock for the whole session (lab.files.session_lock): a
+    second session on the same ports waits for it (CLOUDNOTES_LAB_WAIT seconds, default 600),
+    then fails in one line; a lab on other ports (CLOUDNOTES_LAB_PORT_OFFSET) is not blocked."""
+    if not USE_LAB:
+        yield
+        return
+    from lab.files import session_lock
+    from lab.plan import LabError
+
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    say = terminal.write_line if terminal else print  # past the output capture: it may wait
+    try:
+        with session_lock(LAB_WAIT, log=say):
+            yield
+    except LabError as exc:
+        unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def cloud(lab_session) -> Iterator[Cloud]:
     """The cloud for the whole session: lab (started if needed) or external; leftovers fail."""
     started = False
     if USE_LAB:
@@ -141,23 +188,64 @@ def cloud() -> Iterator[Cloud]:
         admin = cloud.connect(cloud.admin)
         admin.session.get_token()
         cloud.compute_hosts = sorted(s.host for s in admin.compute.services(binary="nova-compute"))
-        if not os.environ.get("CLOUDNOTES_IMAGE"):
-            # DevStack names its CirrOS image after the version it downloaded.
-            images = sorted(i.name for i in admin.image.images(visibility="public")
-                            if i.name.startswith("cirros"))
-            if images:
-                os.environ["CLOUDNOTES_IMAGE"] = images[-1]
         before = _inventories(cloud)
     except Exception as exc:
         if started:
             lab.down()
         unavailable(f"the OpenStack cloud does not answer ({exc.__class__.__name__}: {exc})")
+    host_before = _host_objects()
     yield cloud
     try:
         left = _leftovers(before, _inventories(cloud))
+        left += [f"lab host: {kind}: {', '.join(sorted(names - host_before[kind]))}"
+                 for kind, names in _host_objects().items() if names - host_before[kind]]
     finally:
         if started:
             lab.down()
     if left:
         pytest.fail("LEFTOVER OpenStack resources after the suite:\n  " + "\n  ".join(left),
                     pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def openstack_stamp(cloud: Cloud):
+    """The session cloud's stamp: its compute microversion and hypervisors (as admin) and, for
+    the local lab, the service packages installed in the lab's venv."""
+    from tools.stamps import openstack_stamp as probe
+
+    lab_python = None
+    if USE_LAB:
+        from lab.layout import default_layout
+
+        lab_python = default_layout().python
+    return probe(cloud.connect(cloud.user), cloud.connect(cloud.admin), lab_python=lab_python)
+
+
+# --- a service that stops answering midway --------------------------------------------------
+
+@pytest.fixture
+def severed(cloud: Cloud) -> Callable[..., str]:
+    """Check that an example whose service stops answering right after the request matching
+    `after` (its first create; tests/fault_injection.py) exits 1 with one stderr line that
+    names that service (its catalog name, e.g. ``glance``) and what is left over, without a
+    traceback; then remove the leftovers the way `lab up` does (lab/sweep.py). Returns the
+    line."""
+    from lab.sweep import sweep_cloud
+    from tests.fault_injection import run_severed
+
+    def check(relpath: str, after: str, service: str, *, as_: str | None = None,
+              args=()) -> str:
+        result = run_severed(relpath, after, env={"OS_CLOUD": as_ or cloud.user}, args=args)
+        try:
+            lines = result.stderr.splitlines()
+            assert result.returncode == 1, f"exit {result.returncode}\n{result.stderr}"
+            assert len(lines) == 1, f"{len(lines)} stderr lines:\n{result.stderr}"
+            assert lines[0].startswith("error: cannot reach the "), lines[0]
+            assert f"service ({service}" in lines[0].split(": ")[1], lines[0]
+            assert "; left over: " in lines[0], lines[0]
+        finally:
+            sweep_cloud(cloud.connect(cloud.admin),
+                        [cloud.connect(name) for name in (cloud.user, cloud.other, cloud.admin)])
+        return lines[0]
+
+    return check

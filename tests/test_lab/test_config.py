@@ -39,8 +39,9 @@ def parse(text: str) -> configparser.ConfigParser:
 
 
 def ini_files(files: dict[Path, str]) -> dict[Path, configparser.ConfigParser]:
+    # RabbitMQ's and libvirt's files are not ini files (key = value without sections)
     return {p: parse(t) for p, t in files.items() if p.suffix in {".conf", ".ini"}
-            and "rabbitmq" not in p.parts}
+            and "rabbitmq" not in p.parts and "libvirt" not in p.parts}
 
 
 def test_every_service_gets_its_files(files):
@@ -67,7 +68,9 @@ def test_only_loopback_addresses(files):
             assert address == "127.0.0.1", f"{path}: {address}"
         for host in re.findall(r"[a-z]+://(?:[^@/\s]+@)?([^:/\s]+)", text):
             assert host == "127.0.0.1", f"{path}: URL host {host}"
-        assert "0.0.0.0" not in text and "localhost" not in text
+        assert "0.0.0.0" not in text
+        if path != Path("libvirt/hosts"):  # /etc/hosts inside libvirtd's namespace names it
+            assert "localhost" not in text
 
 
 def test_paths_stay_in_the_state_folder(files, layout):
@@ -119,9 +122,16 @@ def test_glance_file_store_and_reserved_stores(files, layout):
         assert Path(conf[store]["filesystem_store_datadir"]).is_relative_to(layout.data)
 
 
-def test_nova_fake_driver_and_message_bus(files):
+def test_nova_libvirt_driver_and_message_bus(files, layout):
     conf = ini_files(files)[Path("etc/nova/nova.conf")]
-    assert conf["DEFAULT"]["compute_driver"] == "fake.FakeDriverWithoutFakeNodes"
+    assert conf["DEFAULT"]["compute_driver"] == "libvirt.LibvirtDriver"
+    assert conf["libvirt"]["virt_type"] == "qemu" and conf["libvirt"]["cpu_mode"] == "none"
+    # the lab's own libvirtd, over its unix socket: nothing listens on TCP
+    socket = conf["libvirt"]["connection_uri"].removeprefix("qemu:///system?socket=")
+    assert Path(socket).is_relative_to(layout.state)
+    assert conf["DEFAULT"]["force_config_drive"] == "true"
+    for section in ("nova_sys_admin", "privsep_osbrick"):
+        assert conf[section]["helper_command"].split()[0].endswith("/venv/bin/privsep-helper")
     assert conf["DEFAULT"]["transport_url"] == (
         f"rabbit://cloudnotes:{SECRETS['rabbit']}@127.0.0.1:{PORTS['rabbitmq']}/")
     assert conf["service_user"]["send_service_user_token"] == "true"
@@ -145,9 +155,10 @@ def test_neutron_ml2_loads_the_lab_driver_by_its_entry_point(files):
 
 def test_cinder_uses_the_lab_driver_class(files, layout):
     conf = ini_files(files)[Path("etc/cinder/cinder.conf")]
-    assert conf["DEFAULT"]["enabled_backends"] == "fake"
-    module, _, cls = conf["fake"]["volume_driver"].rpartition(".")
+    assert conf["DEFAULT"]["enabled_backends"] == "lab"
+    module, _, cls = conf["lab"]["volume_driver"].rpartition(".")
     assert _defines_class(module, cls)
+    assert Path(conf["lab"]["lab_volumes_dir"]).is_relative_to(layout.data)
     helper = conf["cinder_sys_admin"]["helper_command"].split()
     assert helper[0] == str(layout.bin / "privsep-helper")
 
@@ -216,7 +227,7 @@ def test_services_bind_loopback_with_devstacks_uwsgi_flags(layout):
     assert len(ports) == len(set(ports))
     apis = {n: s for n, s in services.items() if "uwsgi" in s.argv[0]}
     assert set(apis) == {"keystone", "glance", "placement", "nova-api", "neutron-api",
-                         "cinder-api"}
+                         "cinder-api", "horizon"}
     for name, service in apis.items():
         argv = service.argv
         socket = argv[argv.index("--http-socket") + 1]
@@ -244,4 +255,19 @@ def _defines_class(module: str, cls: str) -> bool:
 
 def test_services_retry_sqlite_lock_collisions(layout):
     services = all_services(layout)
-    assert all(s.env.get("CLOUDNOTES_LAB_SQLITE") == "retry" for s in services.values())
+    assert all(s.env.get("CLOUDNOTES_LAB_SQLITE") == "retry" for name, s in services.items()
+               if name != "horizon")  # Horizon keeps nothing in a database
+
+
+def test_kvm_is_chosen_only_when_asked_for(layout):
+    kvm = config.render(layout, SECRETS, "kvm")[Path("etc/nova/nova.conf")]
+    conf = parse(kvm)
+    assert conf["libvirt"]["virt_type"] == "kvm" and conf["libvirt"]["cpu_mode"] == "host-model"
+
+
+def test_libvirt_files_keep_the_daemon_local(files):
+    libvirtd = files[Path("libvirt/etc/libvirtd.conf")]
+    assert "listen_tcp = 0" in libvirtd and "listen_tls = 0" in libvirtd
+    qemu = files[Path("libvirt/etc/qemu.conf")]
+    assert 'security_driver = "none"' in qemu and "cgroup_controllers = [ ]" in qemu
+    assert files[Path("libvirt/hosts")].split()[:3] == ["127.0.0.1", "localhost", "cloudnotes-lab"]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import lab
-from lab import config, core
+from lab import config, core, files, status
 from lab.layout import Layout
+from lab.plan import LabError, Plan
 
 pytestmark = pytest.mark.lab
 
@@ -33,7 +34,7 @@ def test_plan_runs_steps_after_their_dependencies():
                 order.append(name)
         return run
 
-    plan = core.Plan(time.monotonic())
+    plan = Plan(time.monotonic())
     plan.add("db", step("db", 0.2))
     plan.add("bus", step("bus"))
     plan.add("api", step("api"), after=("db", "bus"))
@@ -47,12 +48,12 @@ def test_plan_stops_at_the_first_failure_and_names_it(tmp_path):
     ran: list[str] = []
 
     def broken():
-        raise core.LabError("glance", "exited with code 1", tmp_path / "glance.log")
+        raise LabError("glance", "exited with code 1", tmp_path / "glance.log")
 
-    plan = core.Plan(time.monotonic())
+    plan = Plan(time.monotonic())
     plan.add("glance", broken)
     plan.add("seed-image", lambda: ran.append("seed-image"), after=("glance",))
-    with pytest.raises(core.LabError) as info:
+    with pytest.raises(LabError) as info:
         plan.run()
     assert info.value.service == "glance"
     assert info.value.log == tmp_path / "glance.log"
@@ -63,40 +64,40 @@ def test_plan_turns_unexpected_errors_into_lab_errors():
     def buggy():
         raise KeyError("flavor")
 
-    plan = core.Plan(time.monotonic())
+    plan = Plan(time.monotonic())
     plan.add("seed-flavors", buggy)
-    with pytest.raises(core.LabError, match="seed-flavors: KeyError"):
+    with pytest.raises(LabError, match="seed-flavors: KeyError"):
         plan.run()
 
 
 def test_wait_for_reports_a_dead_process(tmp_path):
     import subprocess
 
-    plan = core.Plan(time.monotonic())
+    plan = Plan(time.monotonic())
     child = subprocess.Popen(["false"])
     child.wait()
-    with pytest.raises(core.LabError, match="exited with code 1"):
+    with pytest.raises(LabError, match="exited with code 1"):
         plan.wait_for("keystone", lambda: False, tmp_path / "k.log", timeout=5, child=child)
 
 
 def test_fernet_keys_look_like_keystone_manages(tmp_path):
     repo = tmp_path / "fernet-keys"
-    core.write_fernet_keys(repo)
+    files.write_fernet_keys(repo)
     assert sorted(p.name for p in repo.iterdir()) == ["0", "1"]
     assert stat.S_IMODE(repo.stat().st_mode) == 0o700
     for key in repo.iterdir():
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
         assert len(base64.urlsafe_b64decode(key.read_bytes())) == 32
     before = (repo / "1").read_bytes()
-    core.write_fernet_keys(repo)  # existing keys are kept (tokens stay valid)
+    files.write_fernet_keys(repo)  # existing keys are kept (tokens stay valid)
     assert (repo / "1").read_bytes() == before
 
 
 def test_secrets_are_created_once_and_private(layout):
-    assert core.load_secrets(layout) is None
-    first = core.load_secrets(layout, create=True)
+    assert files.load_secrets(layout) is None
+    first = files.load_secrets(layout, create=True)
     assert stat.S_IMODE(layout.secrets.stat().st_mode) == 0o600
-    assert core.load_secrets(layout, create=True) == first
+    assert files.load_secrets(layout, create=True) == first
 
 
 def test_write_files_puts_everything_under_the_state_folder(layout):
@@ -105,7 +106,7 @@ def test_write_files_puts_everything_under_the_state_folder(layout):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"[pipeline:main]\n# {src}\n")
     sec = config.new_secrets()
-    core.write_files(layout, sec)
+    files.write_files(layout, sec)
     for rel in config.render(layout, sec):
         assert (layout.state / rel).is_file()
     for rel in config.PASTE_FILES:
@@ -118,14 +119,14 @@ def test_write_files_puts_everything_under_the_state_folder(layout):
 def test_tail_returns_the_last_lines(tmp_path):
     log = tmp_path / "x.log"
     log.write_text("".join(f"line {i}\n" for i in range(100)))
-    assert core.tail(log, 3).splitlines() == ["line 97", "line 98", "line 99"]
-    assert core.tail(tmp_path / "missing.log") == ""
+    assert files.tail(log, 3).splitlines() == ["line 97", "line 98", "line 99"]
+    assert files.tail(tmp_path / "missing.log") == ""
 
 
 def test_status_of_a_lab_that_never_ran(layout):
     labo = core.Lab(layout)
     assert not labo.is_running()
-    rows = labo.status_rows()
+    rows = status.status_rows(labo)
     assert {r[0] for r in rows} >= {"keystone", "nova-compute", "swift-proxy", "rabbitmq"}
     assert all(r[2] == "-" and r[3] == "stopped" for r in rows)
     assert labo.all_pids() == []
@@ -150,6 +151,6 @@ def test_public_api():
 def test_missing_system_programs_are_named(layout, monkeypatch):
     monkeypatch.setattr(core, "PROGRAMS", {"/nonexistent/memcached": "memcached",
                                            "/bin/sh": "dash"})
-    with pytest.raises(core.LabError, match="missing system packages: memcached") as info:
+    with pytest.raises(LabError, match="missing system packages: memcached") as info:
         core.Lab(layout)._check_programs()
     assert "dash" not in str(info.value)

@@ -46,7 +46,7 @@ def test_vif_details_say_plain_l2_without_filtering():
     assert details["port_filter"] is False
     assert details["connectivity"] == "l2"
     assert details["network_type"] == "flat"
-    assert binding.VIF_TYPE_OTHER == "other" and binding.PORT_STATUS_ACTIVE == "ACTIVE"
+    assert binding.VIF_TYPE_TAP == "tap" and binding.PORT_STATUS_ACTIVE == "ACTIVE"
 
 
 def run_in_lab_venv(code: str, env: dict[str, str] | None = None) -> dict:
@@ -88,35 +88,60 @@ def test_ml2_driver_binds_through_neutrons_interface():
     assert out["connectivity"] == "l2"
     assert len(out["calls"]) == 1
     segment, vif_type, details, status = out["calls"][0]
-    assert (segment, vif_type, status) == ("seg-b", "other", "ACTIVE")
+    assert (segment, vif_type, status) == ("seg-b", "tap", "ACTIVE")
     assert details["bound_by"] == "cloudnotes-lab"
 
 
-def test_cinder_driver_skips_the_device_copy_only():
-    out = run_in_lab_venv("""
-        import json
-        from cinder.tests.fake_driver import FakeLoggingVolumeDriver
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/dev/loop-control").exists(),
+                    reason="loop devices need root")
+def test_cinder_driver_keeps_volumes_in_files_and_attaches_loop_devices(tmp_path):
+    out = run_in_lab_venv(f"""
+        import json, os
+        from pathlib import Path
         from cinder.volume import configuration, driver as volume_driver
-        from cloudnotes_lab_plugins.cinder_driver import LabVolumeDriver
+        from cloudnotes_lab_plugins import cinder_driver
 
-        conf = configuration.Configuration(volume_driver.volume_opts, config_group="fake")
-        driver = LabVolumeDriver(configuration=conf)
-        copied = driver.copy_image_to_volume(None, {"id": "v1"}, None, "img")
-        try:
-            driver.copy_volume_to_image(None, {"id": "v1"}, None, {})
-            refused = ""
-        except Exception as exc:
-            refused = type(exc).__name__
-        print(json.dumps({
-            "subclass": issubclass(LabVolumeDriver, FakeLoggingVolumeDriver),
-            "copied": copied, "refused": refused,
-            "overrides": sorted(k for k in vars(LabVolumeDriver) if not k.startswith("__")),
-        }))
+        conf = configuration.Configuration(volume_driver.volume_opts, config_group="lab")
+        conf.append_config_values(cinder_driver.lab_opts)
+        driver = cinder_driver.LabVolumeDriver(configuration=conf)
+        driver.directory = Path({str(tmp_path)!r})
+        driver.do_setup(None)
+        driver.check_for_setup_error()
+        volume = {{"id": "v1", "size": 1}}
+        driver.create_volume(volume)
+        path = driver._volume_file(volume)
+        sizes = [path.stat().st_size]
+        with path.open("r+b") as handle:
+            handle.write(b"cloudnotes")
+        driver.extend_volume(volume, 2)
+        sizes.append(path.stat().st_size)
+        info = driver.initialize_connection(volume, {{}})
+        device = info["data"]["device_path"]
+        backing = Path("/sys/block", Path(device).name, "loop", "backing_file").read_text()
+        again = driver.initialize_connection(volume, {{}})["data"]["device_path"]
+        driver.create_snapshot({{"id": "s1", "volume": volume}})
+        driver.create_volume_from_snapshot({{"id": "v2", "size": 3}}, {{"id": "s1"}})
+        clone = driver._volume_file({{"id": "v2"}})
+        driver.terminate_connection(volume, {{}})
+        detached = cinder_driver.loop_devices(path)
+        driver.delete_snapshot({{"id": "s1"}})
+        driver.delete_volume(volume)
+        driver.delete_volume({{"id": "v2"}})
+        stats = driver.get_volume_stats(refresh=True)
+        print(json.dumps({{"sizes": sizes, "type": info["driver_volume_type"], "device": device,
+                          "again": again, "backing": backing.strip(), "path": str(path),
+                          "clone_size": clone.stat().st_size if clone.exists() else None,
+                          "clone_head": None, "detached": detached,
+                          "left": sorted(os.listdir({str(tmp_path)!r})),
+                          "protocol": stats["storage_protocol"]}}))
     """)
-    assert out["subclass"]
-    assert out["copied"] is None
-    assert out["refused"] == "VolumeDriverException"
-    assert {"copy_image_to_volume", "copy_volume_to_image"} <= set(out["overrides"])
+    assert out["sizes"] == [1024 ** 3, 2 * 1024 ** 3]
+    assert out["type"] == "local" and out["device"].startswith("/dev/loop")
+    assert out["again"] == out["device"]  # one loop device per volume
+    assert out["backing"] == out["path"]
+    assert out["detached"] == []
+    assert out["left"] == []
+    assert out["protocol"] == "local"
 
 
 def test_sqlite_lock_collisions_become_retryable_deadlocks(tmp_path):

@@ -28,7 +28,7 @@ def test_status_reports_every_service_healthy():
         assert line.rstrip().endswith("healthy"), line
         if service.endpoint:
             assert service.endpoint in line
-    assert "not a bootable cirros" in result.stdout
+    assert "hypervisor: QEMU " in result.stdout and "via libvirt " in result.stdout
     memory = next(x for x in lines if "MiB PSS" in x)
     assert 200 < int(memory.split()[1]) < 4096
     clouds = yaml.safe_load(lab.CLOUDS_YAML.read_text())["clouds"]

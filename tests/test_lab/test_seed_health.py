@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from lab import config, health, seed
+from lab.layout import PORTS
 
 pytestmark = pytest.mark.lab
 
@@ -15,7 +16,7 @@ def test_keystone_spec_matches_devstacks_catalog():
     sec = config.new_secrets()
     spec = seed.keystone_spec(sec)
     assert spec["region"] == "RegionOne"
-    assert spec["identity_url"] == "http://127.0.0.1:5000/v3"
+    assert spec["identity_url"] == f"http://127.0.0.1:{PORTS['keystone']}/v3"
     types = {e["type"]: e for e in spec["catalog"]}
     assert set(types) == {"image", "compute", "network", "placement", "block-storage",
                           "volumev3", "object-store"}
@@ -97,3 +98,22 @@ def test_a_seed_step_fails_at_once_on_a_real_error_and_after_the_deadline():
     with pytest.raises(Exception, match="503"):
         seed.retry_transient(unavailable, timeout=10, clock=clock, sleep=clock.sleep)
     assert clock.now >= 10
+
+
+def test_the_quiet_cinder_worker_is_the_one_restarted_when_no_pool_appears():
+    from lab.steps import quiet_volume_side
+
+    now = datetime(2026, 1, 1, 12, 0, 0)
+    assert quiet_volume_side({"cinder-scheduler": now}, now)[0] == "cinder-volume"
+    stale = {"cinder-volume": datetime(2026, 1, 1, 11, 59, 0)}
+    name, why = quiet_volume_side(stale, now)
+    assert (name, why) == ("cinder-volume", "cinder-volume's last heartbeat is 60s old")
+    fresh = {"cinder-volume": datetime(2026, 1, 1, 11, 59, 55)}
+    name, why = quiet_volume_side(fresh, now)
+    assert name == "cinder-scheduler" and "5s old, yet the scheduler lists no pool" in why
+
+
+def test_volume_heartbeats_are_read_as_naive_utc():
+    assert health._utc("2026-12-02T14:24:02.358318") == datetime(2026, 12, 2, 14, 24, 2, 358318)
+    assert health._utc("2026-12-02T14:24:02Z") == datetime(2026, 12, 2, 14, 24, 2)
+    assert health._utc(None) is None

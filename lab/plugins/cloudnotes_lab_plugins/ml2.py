@@ -17,7 +17,7 @@ LOG = log.getLogger(__name__)
 
 
 class BindEveryPortDriver(api.MechanismDriver):
-    """Bind each port on its first known segment with vif_type 'other', status ACTIVE."""
+    """Bind each port on its first known segment with vif_type 'tap', status ACTIVE."""
 
     def initialize(self) -> None:
         LOG.info("cloudnotes lab: binding every port without agents")
@@ -35,6 +35,6 @@ class BindEveryPortDriver(api.MechanismDriver):
         if segment is None:
             LOG.warning("cloudnotes lab: no bindable segment for port %s", context.current["id"])
             return
-        context.set_binding(segment[api.ID], binding.VIF_TYPE_OTHER,
+        context.set_binding(segment[api.ID], binding.VIF_TYPE_TAP,
                             binding.vif_details(segment),
                             status=binding.PORT_STATUS_ACTIVE)
