@@ -22,6 +22,7 @@ from docker.errors import DockerException
 
 IMAGE = "busybox"
 LABELS = {"cloudnotes.example": "docker/network_namespace"}
+GONE = "the Docker engine stopped answering"
 # Interface names, then "name address/prefix" for every IPv4 address, as one shell command.
 SCRIPT = "ls /sys/class/net; echo --; ip -o -4 addr | awk '{print $2, $4}'"
 
@@ -61,6 +62,43 @@ def cleanup(client: docker.DockerClient) -> None:
         container.remove(force=True)
 
 
+def explain(exc: Exception, client: docker.DockerClient) -> str:
+    """Say in one line what went wrong, and first of all whether the engine stopped answering.
+
+    Args:
+        exc: What the Docker SDK raised (an OSError from requests once the engine is gone).
+        client: The client, to ask the engine whether it still answers.
+
+    Returns:
+        A one-line reason.
+    """
+    reason = " ".join(str(exc).split())
+    try:
+        client.ping()
+    except (DockerException, OSError):
+        return f"{GONE} ({reason})"
+    return reason
+
+
+def clean_up(client: docker.DockerClient, problems: list[str]) -> None:
+    """Run cleanup() as guarded as the rest: when the engine does not answer, name what is
+    left over instead of raising (any later run of this example removes it, as cleanup()
+    removes everything that carries the label).
+
+    Args:
+        client: A connected Docker SDK client.
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        cleanup(client)
+    except (DockerException, OSError) as exc:
+        reason = explain(exc, client)
+        if reason.startswith(GONE) and any(p.startswith(GONE) for p in problems):
+            reason = f"{GONE} either"  # said once is enough
+        label = ",".join(f"{k}={v}" for k, v in LABELS.items())
+        problems.append(f"left over: what is labelled {label} ({reason})")
+
+
 def main() -> int:
     """Print the interfaces seen on the default bridge and with no network, then clean up."""
     try:
@@ -68,6 +106,7 @@ def main() -> int:
     except DockerException as exc:
         print(f"error: no Docker engine answers ({' '.join(str(exc).split())})", file=sys.stderr)
         return 1
+    problems: list[str] = []
     try:
         for title, mode in (("default bridge network", None), ('network_mode="none"', "none")):
             names, addresses = interfaces_in_container(client, mode)
@@ -77,12 +116,14 @@ def main() -> int:
         host = host_interfaces()
         bridge = ", among them docker0 (the bridge behind eth0)" if "docker0" in host else ""
         print(f"the host's namespace (where this script runs): {len(host)} interfaces{bridge}")
-        return 0
-    except DockerException as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
+    except (DockerException, OSError) as exc:
+        problems.append(explain(exc, client))
     finally:
-        cleanup(client)
+        clean_up(client, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from docker.errors import DockerException
 
 IMAGE = "busybox"
 LABELS = {"cloudnotes.example": "docker/pid_namespace"}
+GONE = "the Docker engine stopped answering"
 COMMAND = ["sh", "-c", "echo $$; exec sleep 300"]
 
 
@@ -102,6 +103,43 @@ def cleanup(client: docker.DockerClient) -> None:
         container.remove(force=True)
 
 
+def explain(exc: Exception, client: docker.DockerClient) -> str:
+    """Say in one line what went wrong, and first of all whether the engine stopped answering.
+
+    Args:
+        exc: What the Docker SDK raised (an OSError from requests once the engine is gone).
+        client: The client, to ask the engine whether it still answers.
+
+    Returns:
+        A one-line reason.
+    """
+    reason = " ".join(str(exc).split())
+    try:
+        client.ping()
+    except (DockerException, OSError):
+        return f"{GONE} ({reason})"
+    return reason
+
+
+def clean_up(client: docker.DockerClient, problems: list[str]) -> None:
+    """Run cleanup() as guarded as the rest: when the engine does not answer, name what is
+    left over instead of raising (any later run of this example removes it, as cleanup()
+    removes everything that carries the label).
+
+    Args:
+        client: A connected Docker SDK client.
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        cleanup(client)
+    except (DockerException, OSError) as exc:
+        reason = explain(exc, client)
+        if reason.startswith(GONE) and any(p.startswith(GONE) for p in problems):
+            reason = f"{GONE} either"  # said once is enough
+        label = ",".join(f"{k}={v}" for k, v in LABELS.items())
+        problems.append(f"left over: what is labelled {label} ({reason})")
+
+
 def main() -> int:
     """Start the container, print the PID inside next to the PID on the host, clean up."""
     try:
@@ -109,6 +147,7 @@ def main() -> int:
     except DockerException as exc:
         print(f"error: no Docker engine answers ({' '.join(str(exc).split())})", file=sys.stderr)
         return 1
+    problems: list[str] = []
     try:
         container = start_container(client)
         inside, outside = pid_inside(container), pid_on_host(container)
@@ -123,12 +162,14 @@ def main() -> int:
         print("processes the container can see (ps inside):")
         for pid, command in processes_inside(container):
             print(f"  PID {pid:<4} {command}")
-        return 0
     except (DockerException, OSError, ValueError) as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
+        problems.append(explain(exc, client))
     finally:
-        cleanup(client)
+        clean_up(client, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

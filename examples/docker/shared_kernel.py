@@ -22,6 +22,7 @@ import docker
 from docker.errors import DockerException
 
 LABELS = {"cloudnotes.example": "docker/shared_kernel"}
+GONE = "the Docker engine stopped answering"
 # For each image: a command printing the kernel release, then a line naming its user space.
 PROBES = {
     "busybox": ["sh", "-c", "uname -r; busybox | head -n 1 | cut -d ' ' -f 1-2"],
@@ -70,6 +71,43 @@ def cleanup(client: docker.DockerClient) -> None:
         container.remove(force=True)
 
 
+def explain(exc: Exception, client: docker.DockerClient) -> str:
+    """Say in one line what went wrong, and first of all whether the engine stopped answering.
+
+    Args:
+        exc: What the Docker SDK raised (an OSError from requests once the engine is gone).
+        client: The client, to ask the engine whether it still answers.
+
+    Returns:
+        A one-line reason.
+    """
+    reason = " ".join(str(exc).split())
+    try:
+        client.ping()
+    except (DockerException, OSError):
+        return f"{GONE} ({reason})"
+    return reason
+
+
+def clean_up(client: docker.DockerClient, problems: list[str]) -> None:
+    """Run cleanup() as guarded as the rest: when the engine does not answer, name what is
+    left over instead of raising (any later run of this example removes it, as cleanup()
+    removes everything that carries the label).
+
+    Args:
+        client: A connected Docker SDK client.
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        cleanup(client)
+    except (DockerException, OSError) as exc:
+        reason = explain(exc, client)
+        if reason.startswith(GONE) and any(p.startswith(GONE) for p in problems):
+            reason = f"{GONE} either"  # said once is enough
+        label = ",".join(f"{k}={v}" for k, v in LABELS.items())
+        problems.append(f"left over: what is labelled {label} ({reason})")
+
+
 def main() -> int:
     """Compare the kernel release inside two different images with the host's one."""
     try:
@@ -77,6 +115,7 @@ def main() -> int:
     except DockerException as exc:
         print(f"error: no Docker engine answers ({' '.join(str(exc).split())})", file=sys.stderr)
         return 1
+    problems: list[str] = []
     try:
         host = platform.release()
         print(f"host: {platform.system()} kernel release {host}")
@@ -86,12 +125,14 @@ def main() -> int:
             verdict = "same kernel as the host" if kernel == host else "DIFFERENT kernel"
             print(f"{image}: image Os={image_os(client, image)}, user space {userland}, "
                   f"kernel release {kernel} ({verdict})")
-        return 0
-    except DockerException as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
+    except (DockerException, OSError) as exc:
+        problems.append(explain(exc, client))
     finally:
-        cleanup(client)
+        clean_up(client, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

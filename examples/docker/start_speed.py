@@ -26,6 +26,7 @@ from docker.errors import DockerException
 
 IMAGE = "busybox"
 LABELS = {"cloudnotes.example": "docker/start_speed"}
+GONE = "the Docker engine stopped answering"
 PHASES = ("create", "start", "exit", "remove", "total")
 
 
@@ -102,6 +103,43 @@ def cleanup(client: docker.DockerClient) -> None:
         container.remove(force=True)
 
 
+def explain(exc: Exception, client: docker.DockerClient) -> str:
+    """Say in one line what went wrong, and first of all whether the engine stopped answering.
+
+    Args:
+        exc: What the Docker SDK raised (an OSError from requests once the engine is gone).
+        client: The client, to ask the engine whether it still answers.
+
+    Returns:
+        A one-line reason.
+    """
+    reason = " ".join(str(exc).split())
+    try:
+        client.ping()
+    except (DockerException, OSError):
+        return f"{GONE} ({reason})"
+    return reason
+
+
+def clean_up(client: docker.DockerClient, problems: list[str]) -> None:
+    """Run cleanup() as guarded as the rest: when the engine does not answer, name what is
+    left over instead of raising (any later run of this example removes it, as cleanup()
+    removes everything that carries the label).
+
+    Args:
+        client: A connected Docker SDK client.
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        cleanup(client)
+    except (DockerException, OSError) as exc:
+        reason = explain(exc, client)
+        if reason.startswith(GONE) and any(p.startswith(GONE) for p in problems):
+            reason = f"{GONE} either"  # said once is enough
+        label = ",".join(f"{k}={v}" for k, v in LABELS.items())
+        problems.append(f"left over: what is labelled {label} ({reason})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time the container lives, print a small table, clean up.
 
@@ -118,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     except DockerException as exc:
         print(f"error: no Docker engine answers ({' '.join(str(exc).split())})", file=sys.stderr)
         return 1
+    problems: list[str] = []
     try:
         stats = measure(client, args.runs)
         print(f"{args.runs} runs of `busybox true` (after one warm-up), in milliseconds")
@@ -126,12 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         for key, title in rows:
             s = stats[key]
             print(f"{title:<32}{s['median']:>7.1f} ms{s['min']:>7.1f} ms{s['max']:>7.1f} ms")
-        return 0
-    except (DockerException, RuntimeError) as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
+    except (DockerException, RuntimeError, OSError) as exc:
+        problems.append(explain(exc, client))
     finally:
-        cleanup(client)
+        clean_up(client, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

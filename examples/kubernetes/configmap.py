@@ -22,6 +22,7 @@ from urllib3.exceptions import HTTPError
 
 IMAGE = "busybox:latest"
 LABEL = {"cloudnotes.example": "kubernetes.configmap"}
+UNREACHABLE = "cannot reach the Kubernetes API server"
 
 
 def namespace_manifest(name: str) -> dict:
@@ -92,10 +93,31 @@ def explain(exc: Exception) -> str:
     elif isinstance(exc, ApiException):
         reason = f"the API server answered {exc.status} {exc.reason}"
     elif isinstance(exc, HTTPError | OSError):
-        reason = f"cannot reach the Kubernetes API server: {exc}"
+        reason = f"{UNREACHABLE}: {exc}"
     else:
         reason = f"{type(exc).__name__}: {exc}"
     return " ".join(reason.split())
+
+
+def delete_namespace(core: client.CoreV1Api, namespace: str, problems: list[str]) -> None:
+    """Delete the run's namespace, and with it everything in it, as guarded as the rest: if
+    the API server does not answer, name what is left over instead of raising.
+
+    Args:
+        core: The core API.
+        namespace: The run's namespace (404 if it was never made: nothing to do).
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        core.delete_namespace(namespace, _request_timeout=30)
+    except ApiException as exc:
+        if exc.status != 404:
+            problems.append(f"left over: namespace {namespace} ({explain(exc)})")
+    except (HTTPError, OSError) as exc:
+        reason = explain(exc)
+        if any(problem.startswith(UNREACHABLE) for problem in problems):
+            reason = f"{UNREACHABLE} either"  # said once is enough
+        problems.append(f"left over: namespace {namespace} ({reason})")
 
 
 def wait_until(what: str, check, timeout: float = 180):
@@ -127,6 +149,7 @@ def main() -> int:
         return 1
     core = client.CoreV1Api(api)
     namespace = f"cloudnotes-{secrets.token_hex(6)}"
+    problems: list[str] = []
     try:
         # --8<-- [start:main]
         core.create_namespace(namespace_manifest(namespace))
@@ -139,17 +162,14 @@ def main() -> int:
         print("configmap/app-config: GREETING changed to 'hello again'")
         print(run_to_completion(core, namespace, reader_pod(namespace, "reader-2")), end="")
         # --8<-- [end:main]
-        return 0
     except Exception as exc:
-        print(f"error: {explain(exc)}", file=sys.stderr)
-        return 1
+        problems.append(explain(exc))
     finally:
-        try:
-            core.delete_namespace(namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                print(f"error: could not delete namespace {namespace}: {explain(exc)}",
-                      file=sys.stderr)
+        delete_namespace(core, namespace, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from urllib3.exceptions import HTTPError
 IMAGE = "busybox:latest"
 BROKEN_IMAGE = "busybox:cloudnotes-no-such-tag"
 LABEL = {"cloudnotes.example": "kubernetes.rolling_update"}
+UNREACHABLE = "cannot reach the Kubernetes API server"
 REPLICAS = 3
 
 
@@ -104,10 +105,31 @@ def explain(exc: Exception) -> str:
     elif isinstance(exc, ApiException):
         reason = f"the API server answered {exc.status} {exc.reason}"
     elif isinstance(exc, HTTPError | OSError):
-        reason = f"cannot reach the Kubernetes API server: {exc}"
+        reason = f"{UNREACHABLE}: {exc}"
     else:
         reason = f"{type(exc).__name__}: {exc}"
     return " ".join(reason.split())
+
+
+def delete_namespace(core: client.CoreV1Api, namespace: str, problems: list[str]) -> None:
+    """Delete the run's namespace, and with it everything in it, as guarded as the rest: if
+    the API server does not answer, name what is left over instead of raising.
+
+    Args:
+        core: The core API.
+        namespace: The run's namespace (404 if it was never made: nothing to do).
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        core.delete_namespace(namespace, _request_timeout=30)
+    except ApiException as exc:
+        if exc.status != 404:
+            problems.append(f"left over: namespace {namespace} ({explain(exc)})")
+    except (HTTPError, OSError) as exc:
+        reason = explain(exc)
+        if any(problem.startswith(UNREACHABLE) for problem in problems):
+            reason = f"{UNREACHABLE} either"  # said once is enough
+        problems.append(f"left over: namespace {namespace} ({reason})")
 
 
 def wait_until(what: str, check, timeout: float = 180):
@@ -167,6 +189,7 @@ def main() -> int:
         return 1
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     namespace = f"cloudnotes-{secrets.token_hex(6)}"
+    problems: list[str] = []
     try:
         # --8<-- [start:main]
         core.create_namespace(namespace_manifest(namespace))
@@ -194,17 +217,14 @@ def main() -> int:
         print("rolled back to v2 (its ReplicaSet is reused under a new revision):")
         show_replica_sets(apps, namespace)
         # --8<-- [end:main]
-        return 0
     except Exception as exc:
-        print(f"error: {explain(exc)}", file=sys.stderr)
-        return 1
+        problems.append(explain(exc))
     finally:
-        try:
-            core.delete_namespace(namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                print(f"error: could not delete namespace {namespace}: {explain(exc)}",
-                      file=sys.stderr)
+        delete_namespace(core, namespace, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

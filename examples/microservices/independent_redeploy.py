@@ -24,6 +24,7 @@ from docker.errors import DockerException
 
 IMAGE = "python:3.11-slim"
 LABEL = {"cloudnotes.example": "microservices/independent_redeploy"}
+GONE = "the Docker engine stopped answering"
 
 # --8<-- [start:service]
 SHOP = r"""
@@ -145,6 +146,43 @@ def cleanup(client: docker.DockerClient) -> None:
         network.remove()
 
 
+def explain(exc: Exception, client: docker.DockerClient) -> str:
+    """Say in one line what went wrong, and first of all whether the engine stopped answering.
+
+    Args:
+        exc: What the Docker SDK raised (an OSError from requests once the engine is gone).
+        client: The client, to ask the engine whether it still answers.
+
+    Returns:
+        A one-line reason.
+    """
+    reason = " ".join(str(exc).split())
+    try:
+        client.ping()
+    except (DockerException, OSError):
+        return f"{GONE} ({reason})"
+    return reason
+
+
+def clean_up(client: docker.DockerClient, problems: list[str]) -> None:
+    """Run cleanup() as guarded as the rest: when the engine does not answer, name what is
+    left over instead of raising (any later run of this example removes it, as cleanup()
+    removes everything that carries the label).
+
+    Args:
+        client: A connected Docker SDK client.
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        cleanup(client)
+    except (DockerException, OSError) as exc:
+        reason = explain(exc, client)
+        if reason.startswith(GONE) and any(p.startswith(GONE) for p in problems):
+            reason = f"{GONE} either"  # said once is enough
+        label = ",".join(f"{k}={v}" for k, v in LABEL.items())
+        problems.append(f"left over: what is labelled {label} ({reason})")
+
+
 def main() -> int:
     try:
         client = docker.from_env()
@@ -153,6 +191,7 @@ def main() -> int:
         print(f"error: no Docker engine answers ({exc.__class__.__name__})", file=sys.stderr)
         return 1
     suffix = secrets.token_hex(6)
+    problems: list[str] = []
     try:
         network = client.networks.create(f"cloudnotes-shop-{suffix}", labels=LABEL)
         catalog = start_service(client, "catalog", network.name, suffix)
@@ -186,12 +225,14 @@ def main() -> int:
         print(f"  slowest answer: {traffic.slowest_ms:.0f} ms")
         same = catalog.attrs["State"]["StartedAt"] == catalog_started
         print(f"catalog: same container, not restarted: {same and catalog.status == 'running'}")
-        return 0
     except (DockerException, OSError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        problems.append(explain(exc, client))
     finally:
-        cleanup(client)
+        clean_up(client, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

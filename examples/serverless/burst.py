@@ -22,6 +22,7 @@ from docker.errors import DockerException
 
 IMAGE = "python:3.11-slim"
 LABEL = {"cloudnotes.example": "serverless/burst"}
+GONE = "the Docker engine stopped answering"
 MEMORY_MB = 128
 BURST = 8
 
@@ -97,6 +98,43 @@ def cleanup(client: docker.DockerClient) -> None:
         container.remove(force=True)
 
 
+def explain(exc: Exception, client: docker.DockerClient) -> str:
+    """Say in one line what went wrong, and first of all whether the engine stopped answering.
+
+    Args:
+        exc: What the Docker SDK raised (an OSError from requests once the engine is gone).
+        client: The client, to ask the engine whether it still answers.
+
+    Returns:
+        A one-line reason.
+    """
+    reason = " ".join(str(exc).split())
+    try:
+        client.ping()
+    except (DockerException, OSError):
+        return f"{GONE} ({reason})"
+    return reason
+
+
+def clean_up(client: docker.DockerClient, problems: list[str]) -> None:
+    """Run cleanup() as guarded as the rest: when the engine does not answer, name what is
+    left over instead of raising (any later run of this example removes it, as cleanup()
+    removes everything that carries the label).
+
+    Args:
+        client: A connected Docker SDK client.
+        problems: The error lines so far; the cleanup's own is added to them.
+    """
+    try:
+        cleanup(client)
+    except (DockerException, OSError) as exc:
+        reason = explain(exc, client)
+        if reason.startswith(GONE) and any(p.startswith(GONE) for p in problems):
+            reason = f"{GONE} either"  # said once is enough
+        label = ",".join(f"{k}={v}" for k, v in LABEL.items())
+        problems.append(f"left over: what is labelled {label} ({reason})")
+
+
 def main() -> int:
     try:
         client = docker.from_env()
@@ -104,6 +142,8 @@ def main() -> int:
     except DockerException as exc:
         print(f"error: no Docker engine answers ({exc.__class__.__name__})", file=sys.stderr)
         return 1
+    problems: list[str] = []
+    code = 1
     try:
         # --8<-- [start:main]
         started = time.perf_counter()
@@ -128,12 +168,15 @@ def main() -> int:
         left = client.containers.list(all=True, filters={"label": "cloudnotes.example=" +
                                                           LABEL["cloudnotes.example"]})
         print(f"sandboxes left after the burst: {len(left)}")
-        return 0 if len(results) == BURST else 1
-    except DockerException as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        code = 0 if len(results) == BURST else 1
+    except (DockerException, OSError) as exc:
+        problems.append(explain(exc, client))
     finally:
-        cleanup(client)
+        clean_up(client, problems)
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return code
 
 
 if __name__ == "__main__":

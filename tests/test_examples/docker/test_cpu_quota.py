@@ -45,6 +45,42 @@ def test_an_unlimited_loop_gets_more_than_the_small_quota(shares):
     assert shares["unlimited"]["share"] > shares["fifth"]["share"]
 
 
+def cgroup_tree(root, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return str(root)
+
+
+def test_cgroup_v2_quota_and_usage_are_read_from_cpu_max_and_cpu_stat(tmp_path):
+    ex = load_example(EXAMPLE)
+    root = cgroup_tree(tmp_path, {
+        "cpu.max": "50000 100000\n",
+        "cpu.stat": "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n",
+    })
+    assert ex.read_quota(root) == "cgroup v2 cpu.max = 50000 100000"
+    assert ex.read_cpu_seconds(root) == 2.5
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert ex.read_quota(root) == "cgroup v2 cpu.max = max 100000"
+
+
+def test_cgroup_v1_quota_and_usage_are_read_from_cfs_files_and_cpuacct(tmp_path):
+    ex = load_example(EXAMPLE)
+    root = cgroup_tree(tmp_path, {
+        "cpu/cpu.cfs_quota_us": "20000\n",
+        "cpu/cpu.cfs_period_us": "100000\n",
+        "cpu/cpu.stat": "nr_periods 3\nnr_throttled 1\nthrottled_time 5\n",
+        "cpuacct/cpuacct.usage": "1500000000\n",
+    })
+    assert ex.read_quota(root) == "cgroup v1 cpu.cfs_quota_us = 20000, cpu.cfs_period_us = 100000"
+    assert ex.read_cpu_seconds(root) == 1.5
+
+
+def test_the_container_runs_the_same_readers():
+    loop = load_example(EXAMPLE).BUSY_LOOP
+    assert "def read_quota(" in loop and "def read_cpu_seconds(" in loop
+
+
 def test_output_matches_the_page_and_nothing_is_left(check_output, labelled):
     check_output(EXAMPLE, extra=VOLATILE)
     assert labelled("docker/cpu_quota") == []
@@ -52,3 +88,7 @@ def test_output_matches_the_page_and_nothing_is_left(check_output, labelled):
 
 def test_no_engine_is_one_line_on_stderr(no_engine):
     no_engine(EXAMPLE)
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "docker/cpu_quota")

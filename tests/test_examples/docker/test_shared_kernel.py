@@ -43,3 +43,7 @@ def test_output_matches_the_page_and_nothing_is_left(check_output, labelled):
 
 def test_no_engine_is_one_line_on_stderr(no_engine):
     no_engine(EXAMPLE)
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "docker/shared_kernel")

@@ -20,6 +20,7 @@ import yaml
 
 from tests.support import load_example
 from tools.outputs import compare_with_saved, run_example
+from tools.stamps import kubernetes_validate_stamp
 
 # Pinned on purpose: the newest schema kubernetes-validate 1.37 ships, matching the `kubernetes`
 # client 37.x (Kubernetes 1.37). A newer package must not silently move the target; a package
@@ -71,18 +72,21 @@ def validator() -> Callable[[list[dict]], list[tuple[dict, str]]]:
 
 
 @pytest.fixture
-def check_validation(request: pytest.FixtureRequest) -> Callable[[str], list[dict]]:
+def check_validation(request: pytest.FixtureRequest, note_stamp) -> Callable[[str], list[dict]]:
     """Validate every object an example sends; compare (or save) the report in docs/outputs.
 
-    The report is the example's saved output, `docs/outputs/kubernetes/<example>.txt`.
-    Returns the objects so a test can assert on them.
+    The report is the example's saved output, `docs/outputs/kubernetes/<example>.txt`, stamped
+    `kubernetes-validate` (offline validation, no cluster). Returns the objects so a test can
+    assert on them.
     """
     update = request.config.getoption("--update-outputs")
+    stamp = kubernetes_validate_stamp(K8S_SCHEMA_VERSION)
 
     def check(relpath: str) -> list[dict]:
         example = load_example(relpath)
         objects = example.objects_sent(f"cloudnotes-{secrets.token_hex(6)}")
-        compare_with_saved(relpath, report(validate_all(objects)), update=update)
+        note_stamp(relpath, compare_with_saved(relpath, report(validate_all(objects)),
+                                               stamp=stamp, update=update))
         return objects
 
     return check
@@ -155,5 +159,32 @@ def check_no_cluster(tmp_path) -> Callable[[str], None]:
             assert result.returncode == 1, f"{case}: exit {result.returncode}"
             assert len(lines) == 1 and lines[0].startswith(expected), f"{case}: {result.stderr}"
             assert result.stdout == "", f"{case}: printed {result.stdout!r}"
+
+    return check
+
+
+@pytest.fixture
+def check_api_server_gone(capsys, monkeypatch) -> Callable[[str], str]:
+    """An API server that stops answering (here: a closed port, so the example's first call
+    and its cleanup are both refused for real): main() prints one line that says so and names
+    the namespace it could not delete, exit 1, no traceback. Returns the line."""
+    from kubernetes import client
+
+    from tests.fault_injection import closed_port
+
+    def check(relpath: str) -> str:
+        ex = load_example(relpath)
+        configuration = client.Configuration()
+        configuration.host = f"http://127.0.0.1:{closed_port()}"
+        configuration.retries = 0
+        monkeypatch.setattr(ex, "connect", lambda: client.ApiClient(configuration))
+        capsys.readouterr()
+        assert ex.main() == 1
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("error: cannot reach the Kubernetes API server: "), lines[0]
+        assert "; left over: namespace cloudnotes-" in lines[0], lines[0]
+        assert lines[0].endswith("(cannot reach the Kubernetes API server either)"), lines[0]
+        return lines[0]
 
     return check

@@ -32,3 +32,7 @@ def test_on_a_cluster_pods_see_the_configuration(check_cluster_output):
     assert "pod reader-1 Succeeded:" in first and "| GREETING=hello\n" in first
     assert "| mode = demo" in first
     assert "pod reader-2 Succeeded:" in second and "| GREETING=hello again" in second
+
+
+def test_an_api_server_gone_midway_is_one_line_naming_the_namespace(check_api_server_gone):
+    check_api_server_gone(EXAMPLE)

@@ -46,3 +46,7 @@ def test_on_a_cluster_three_pods_answer_behind_the_service(check_cluster_output)
     assert len(re.findall(r"^  pod web-\S+  Running", out, re.M)) == 3
     assert "endpoints ready behind it: 3" in out
     assert len(re.findall(r"GET http://web/index.html -> hello from web-", out)) == 4
+
+
+def test_an_api_server_gone_midway_is_one_line_naming_the_namespace(check_api_server_gone):
+    check_api_server_gone(EXAMPLE)

@@ -44,3 +44,7 @@ def test_on_a_cluster_a_broken_release_stalls_and_rolls_back(check_cluster_outpu
     assert re.search(r"revision 4: v2 \(busybox:latest\) ready 3/3", final)
     assert re.search(r"revision 3: v3 \(busybox:cloudnotes-no-such-tag\) ready 0/0", final)
     assert "revision 2:" not in final, "v2's ReplicaSet moved to revision 4"
+
+
+def test_an_api_server_gone_midway_is_one_line_naming_the_namespace(check_api_server_gone):
+    check_api_server_gone(EXAMPLE)

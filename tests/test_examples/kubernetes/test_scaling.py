@@ -32,3 +32,7 @@ def test_on_a_cluster_pods_follow_the_replica_count(check_cluster_output):
         line = re.search(rf"^replicas={replicas}: (\d+) ready pods.*$", out, re.M)
         assert line and int(line[1]) == replicas
         assert line[0].count("'web-") == replicas
+
+
+def test_an_api_server_gone_midway_is_one_line_naming_the_namespace(check_api_server_gone):
+    check_api_server_gone(EXAMPLE)

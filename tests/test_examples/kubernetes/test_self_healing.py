@@ -29,3 +29,7 @@ def test_on_a_cluster_a_deleted_pod_comes_back(check_cluster_output):
     assert new != deleted
     assert "3/3 ready again" in out
     assert "the deleted pod is gone: True; the other two were untouched: True" in out
+
+
+def test_an_api_server_gone_midway_is_one_line_naming_the_namespace(check_api_server_gone):
+    check_api_server_gone(EXAMPLE)

@@ -31,3 +31,7 @@ def test_the_distributed_shop_needs_more_parts_and_hops(docker_client, check_out
     label = "cloudnotes.example=microservices/cost_of_distribution"
     assert not docker_client.containers.list(all=True, filters={"label": label})
     assert not docker_client.networks.list(filters={"label": label})
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "microservices/cost_of_distribution")

@@ -22,3 +22,7 @@ def test_stopping_pricing_degrades_the_answer_without_crashing(docker_client, ch
     label = "cloudnotes.example=microservices/failure_isolation"
     assert not docker_client.containers.list(all=True, filters={"label": label})
     assert not docker_client.networks.list(filters={"label": label})
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "microservices/failure_isolation")

@@ -24,3 +24,7 @@ def test_one_service_is_replaced_while_requests_keep_succeeding(docker_client, c
     label = "cloudnotes.example=microservices/independent_redeploy"
     assert not docker_client.containers.list(all=True, filters={"label": label})
     assert not docker_client.networks.list(filters={"label": label})
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "microservices/independent_redeploy")

@@ -18,3 +18,7 @@ def test_names_resolve_only_on_a_user_defined_network(docker_client, check_outpu
         all=True, filters={"label": "cloudnotes.example=microservices/service_discovery"})
     assert not docker_client.networks.list(
         filters={"label": "cloudnotes.example=microservices/service_discovery"})
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "microservices/service_discovery")

@@ -45,3 +45,9 @@ def test_an_unusable_cloud_gives_one_error_line(env, expected):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(expected), result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.openstack
+def test_swift_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed):
+    line = severed(EXAMPLE, r"PUT .*/cloudnotes-baas-\w+$", "swift")
+    assert "swift) either)" in line  # the cleanup could not reach it either

@@ -32,3 +32,7 @@ def test_peak_concurrency_counts_overlapping_windows():
     t = [datetime(2026, 1, 1, 0, 0, s) for s in range(6)]
     assert peak([(t[0], t[2]), (t[1], t[3]), (t[4], t[5])]) == 2
     assert peak([(t[0], t[1]), (t[2], t[3])]) == 1
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "serverless/burst")

@@ -19,3 +19,7 @@ def test_warm_calls_are_faster_than_cold_ones(docker_client, check_output):
     assert warm < 0.9 * cold, f"warm {warm} ms vs cold {cold} ms"
     assert not docker_client.containers.list(
         all=True, filters={"label": "cloudnotes.example=serverless/cold_warm"})
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "serverless/cold_warm")

@@ -50,3 +50,7 @@ def test_bill_rounds_up_to_the_next_millisecond():
     assert price == pytest.approx(gb_seconds * example.PRICE_PER_GB_SECOND
                                   + example.PRICE_PER_REQUEST)
     assert example.bill(0.2)[0] == 200  # exactly 200 ms stays 200
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "serverless/function_runner")

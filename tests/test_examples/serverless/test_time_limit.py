@@ -24,3 +24,7 @@ def test_long_work_is_killed_at_the_limit(docker_client, check_output):
     assert done < 20, "the long job must not have completed"
     assert not docker_client.containers.list(
         all=True, filters={"label": "cloudnotes.example=serverless/time_limit"})
+
+
+def test_the_engine_stopping_midway_is_one_line_naming_the_leftovers(engine_severed):
+    engine_severed(EXAMPLE, "serverless/time_limit")

@@ -20,3 +20,8 @@ def test_output_matches_the_page(run_as, user_conn):
 
 def test_unusable_cloud_is_one_line_on_stderr(bad_input):
     bad_input(EXAMPLE)
+
+
+def test_cinder_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed):
+    line = severed(EXAMPLE, r"POST .*/volumes$", "cinder")
+    assert "cinder) either)" in line  # the cleanup could not reach it either

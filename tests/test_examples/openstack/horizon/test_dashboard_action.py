@@ -25,10 +25,16 @@ def test_the_dialog_reads_four_services_then_posts_one_server(run_as, user_conn)
     sent = re.findall(r"^  (GET|POST|PUT|DELETE) +(\S+) -> (\d+)$", launch, re.M)
     assert len(sent) == 1 and sent[0][0] == "POST" and sent[0][1].endswith("/servers"), sent
     assert sent[0][2] == "202"
-    assert "is ACTIVE" in launch and "deleted the instance" in launch
+    assert re.search(r"is ACTIVE; its console: '\S+ login:'", launch), launch  # it booted
+    assert "deleted the instance" in launch
     name = re.search(r"instance (cloudnotes-server-\w+)", out).group(1)
     assert user_conn.compute.find_server(name) is None
 
 
 def test_unusable_cloud_is_one_line_on_stderr(bad_input):
     bad_input(EXAMPLE)
+
+
+def test_nova_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed):
+    line = severed(EXAMPLE, r"POST .*/servers$", "nova")
+    assert "nova) either)" in line  # the cleanup could not reach it either

@@ -48,3 +48,8 @@ def test_refuses_to_run_as_a_non_admin(cloud):
 
 def test_unusable_cloud_is_one_line_on_stderr(bad_input):
     bad_input(EXAMPLE)
+
+
+def test_keystone_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed, cloud):
+    line = severed(EXAMPLE, r"POST .*/projects$", "keystone", as_=cloud.admin)
+    assert "keystone) either)" in line  # the cleanup could not reach it either

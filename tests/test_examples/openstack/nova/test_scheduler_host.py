@@ -23,6 +23,8 @@ def test_host_is_a_compute_host_of_the_cloud(run_as, cloud):
 
         assert host == SERVICE_HOST
     assert f"compute service on host {host!r}: enabled, up" in out
+    assert re.search(r"^hypervisor '\S+' \(type QEMU\)$", out, re.M), out  # libvirt + QEMU
+    assert re.search(r"^its console: '\S+ login:'$", out, re.M), out  # the guest booted
     assert "deleted the server" in out
 
 
@@ -31,6 +33,7 @@ def test_a_member_does_not_see_the_host_attribute(user_conn):
     server = ex.boot(user_conn, "cloudnotes-server-test-hidden-host")
     try:
         server = user_conn.compute.wait_for_server(server, status="ACTIVE", wait=300)
+        assert ex.wait_until_booted(user_conn, server).endswith("login:")  # it really booted
         assert ex.placement(server)["OS-EXT-SRV-ATTR:host"] is None
     finally:
         user_conn.compute.delete_server(server)
@@ -45,3 +48,8 @@ def test_refuses_to_run_as_a_non_admin(cloud):
 
 def test_unusable_cloud_is_one_line_on_stderr(bad_input):
     bad_input(EXAMPLE)
+
+
+def test_nova_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed, cloud):
+    line = severed(EXAMPLE, r"POST .*/servers$", "nova", as_=cloud.admin)
+    assert "nova) either)" in line  # the cleanup could not reach it either

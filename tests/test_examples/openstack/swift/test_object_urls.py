@@ -26,3 +26,8 @@ def test_urls_are_account_container_object(run_as, user_conn):
 
 def test_unusable_cloud_is_one_line_on_stderr(bad_input):
     bad_input(EXAMPLE)
+
+
+def test_swift_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed):
+    line = severed(EXAMPLE, r"PUT .*/cloudnotes-container-\w+$", "swift")
+    assert "swift) either)" in line  # the cleanup could not reach it either

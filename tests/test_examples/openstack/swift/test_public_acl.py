@@ -35,3 +35,8 @@ def test_refuses_two_clouds_of_the_same_project(cloud):
 
 def test_unusable_cloud_is_one_line_on_stderr(bad_input):
     bad_input(EXAMPLE)
+
+
+def test_swift_stopping_midway_is_one_line_naming_it_and_the_leftovers(severed):
+    line = severed(EXAMPLE, r"PUT .*/cloudnotes-shared-\w+$", "swift")
+    assert "swift) either)" in line  # the cleanup could not reach it either
