@@ -24,6 +24,10 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         ensure_packages(groups)
+        if "lab" in groups:
+            from tools.system import ensure_qemu_user
+
+            ensure_qemu_user()
         if "docker" in groups:
             from tools.engine import ensure_engine
             from tools.images import ensure_images

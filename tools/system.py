@@ -11,11 +11,27 @@ from pathlib import Path
 # command on PATH (or file) -> Debian package that provides it
 NEEDED = {
     "docker": {"/usr/sbin/dockerd": "docker.io", "/bin/busybox": "busybox-static"},
-    "browser": {"/usr/bin/chromium": "chromium"},
+    "browser": {
+        "/usr/bin/chromium": "chromium",
+        # Hangul in headless screenshots (the Horizon pages' Korean screenshots): without a CJK
+        # font every glyph is a box
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc": "fonts-noto-cjk",
+    },
     "lab": {
         "/usr/bin/memcached": "memcached",
         "/usr/lib/rabbitmq/bin/rabbitmq-server": "rabbitmq-server",
         "/usr/bin/qemu-img": "qemu-utils",
+        # the hypervisor under Nova: QEMU (software emulation) run by libvirtd
+        "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
+        "/usr/sbin/libvirtd": "libvirt-daemon",
+        "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so":
+            "libvirt-daemon-driver-qemu",
+        # building libvirt-python into the lab venv
+        "/usr/include/libvirt/libvirt.h": "libvirt-dev",
+        "/usr/bin/pkg-config": "pkg-config",
+        # Nova's config drives; the guest's userland
+        "/usr/bin/genisoimage": "genisoimage",
+        "/bin/busybox": "busybox-static",
     },
 }
 
@@ -65,6 +81,31 @@ def ensure_packages(groups: list[str]) -> None:
         # A stale package list is the usual cause: refresh once and retry.
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+QEMU_USER = "libvirt-qemu"
+
+
+def ensure_qemu_user() -> None:
+    """Create the system user libvirtd's QEMU driver insists on at start-up.
+
+    The QEMU driver looks its default user up before it reads qemu.conf (which the lab sets to
+    root), so the user must exist. Debian's libvirt-daemon-system package creates it, but it
+    also pulls in systemd and polkit, which a machine without systemd does not need.
+    """
+    import pwd
+
+    try:
+        pwd.getpwnam(QEMU_USER)
+        return
+    except KeyError:
+        pass
+    if not is_debian_root():
+        raise SetupError(f"the system user {QEMU_USER} is missing: install "
+                         "libvirt-daemon-system or create the user")
+    print(f"prepare: creating the system user {QEMU_USER} (libvirt's QEMU driver)", flush=True)
+    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
+                    "/var/lib/libvirt", "--shell", "/usr/sbin/nologin", QEMU_USER], check=True)
 
 
 def fail(message: str) -> None:
