@@ -1,10 +1,11 @@
-"""MkDocs hooks: small fixes where plugins meet (see docs/run-the-examples.md for the why).
+"""MkDocs hooks: small fixes where plugins meet (see docs/contributing/index.md for the why).
 
 1. Notebooks under mkdocs-static-i18n. mkdocs-jupyter marks `.ipynb` files as pages by wrapping
    them, but the i18n plugin (its `on_files` runs later) rebuilds every file as a plain
    `File`, which MkDocs then copies as a raw download: no page, no execution, no warning
    (mkdocs-static-i18n issue #198). The hook wraps the plugin's file factory so that notebooks
    stay documentation pages, in every language (`page.ipynb`, `page.en.ipynb`).
+   Notebooks are executed by tools/notebooks.py, cached by their content and the Docker engine.
 2. Explicit heading anchors in notebooks. Markdown pages write `## 제목 { #id }` (attr_list);
    notebook cells are rendered by nbconvert, which knows no attr_list and would show the
    `{ #id }` literally and derive the id from the Korean text. The hook turns the marker
@@ -15,31 +16,36 @@
    and fetches `<link>/sitemap.xml` on each page load: two 404s (console errors) per page. The
    hook drops the tags; the same hreflang pairs are in sitemap.xml (which search engines
    accept as equivalent), and the language selector keeps its per-page links.
-4. Mermaid offline. Material loads mermaid.js from a CDN when a page has a diagram, so
-   diagrams do not render offline (and the browser tests block every non-loopback request).
-   The site ships mermaid (MIT, `docs/assets/javascripts/`, from the npm package); pages
-   with a diagram get a script tag for it, ahead of Material's bundle, which then uses it.
-5. Korean search. lunr's Korean support only trims words and drops stop words: particles and
-   endings stay attached, so "서버리스는" does not find a page that says only "서버리스를",
-   and "격리하다" does not find "격리된". Material searches every word as a prefix, so a
-   query word cut back to its stem finds all its forms. The hook appends a small suffix
-   stripper to the site's `lunr.ko` script (which Material's search worker loads) that
-   stems the query words as lunr parses the query. The indexed text stays as written, so
-   highlighting is unchanged. A morphological analyser (e.g. kiwipiepy) would only help at
-   build time: the query is typed in the reader's browser, which needs JavaScript anyway.
+4. Mermaid diagrams (tools/diagrams.py): drawn as inline SVG at build time, from a committed
+   cache, so readers load no mermaid.js and the diagrams follow the palette.
+5. Search (tools/search_index.py): one index per language, Korean words analysed by Kiwi at
+   build time, and the query analyser appended to Material's search worker.
+6. `make serve` rebuilds only the edited pages (`mkdocs serve --dirty`): MkDocs's warning about
+   dirty builds would abort the strict serve, so it is filtered while serving.
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import logging
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import get_relative_url
+
+# The hooks run inside mkdocs; the project's own modules live beside this file in `tools`.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from tools.diagrams import DIAGRAMS  # noqa: E402
+from tools.notebooks import NOTEBOOKS  # noqa: E402
+from tools.search_index import SEARCH  # noqa: E402
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -74,7 +80,14 @@ def on_config(config):
     for module in (suffix, folder):
         if not getattr(module.create_i18n_file, "cloudnotes_notebooks", False):
             module.create_i18n_file = _keep_notebooks_as_pages(module.create_i18n_file)
+    NOTEBOOKS.config(config)
     return config
+
+
+@event_priority(10)  # before mkdocs-jupyter reads the notebook
+def on_pre_page(page, config, files):
+    NOTEBOOKS.pre_page(page)
+    return page
 
 
 # nbconvert (as patched by mkdocs-jupyter) renders `## Title { #id }` as
@@ -112,6 +125,7 @@ def _toc_tokens(content: str) -> list[dict]:
 
 
 def on_page_content(content: str, page, config, files) -> str:
+    content = DIAGRAMS.page_content(content)
     if not is_notebook(page.file):
         return content
     content = _HEADING.sub(_explicit_anchor, content)
@@ -125,85 +139,41 @@ def on_page_content(content: str, page, config, files) -> str:
 _ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
 
 
-MERMAID = "assets/javascripts/mermaid-11.12.3.min.js"
-_MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js">')
+class _QuietDirtyServe(logging.Filter):
+    """`make serve` rebuilds only edited pages (`--dirty`); MkDocs warns about that on every
+    rebuild, which `strict: true` turns into an abort. Serving only, never for builds."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+def on_startup(command, dirty) -> None:
+    SEARCH.startup(dirty)
+    build_log = logging.getLogger("mkdocs.commands.build")
+    if command == "serve" and dirty and not any(
+            isinstance(f, _QuietDirtyServe) for f in build_log.filters):
+        build_log.addFilter(_QuietDirtyServe())
+
+
+def on_pre_build(config) -> None:
+    SEARCH.pre_build(config)
+
+
+@event_priority(-10)  # after Material's search plugin has indexed the page
+def on_page_context(context, page, config, nav):
+    SEARCH.page_context(page, config)
+    return context
 
 
 def on_post_page(output: str, page, config) -> str:
-    output = _ALTERNATE_LINK.sub("", output)
-    if 'class="mermaid"' in output:
-        src = get_relative_url(MERMAID, page.url or ".")
-        output = _MATERIAL_BUNDLE.sub(lambda m: f'<script src="{src}"></script>\n    {m[0]}',
-                                      output, count=1)
-    return output
+    return SEARCH.post_page(_ALTERNATE_LINK.sub("", output), page, config)
 
 
-# --- Korean search (5) ------------------------------------------------------------------------
-
-KO_STEMMER_MARK = "/* cloudnotes: lunr.ko.stemmer */"
-# Longest first. Verbal endings go before particles; a stem keeps at least two characters.
-KO_ENDINGS = (
-    "하였습니다", "했습니다", "되었습니다", "됐습니다", "합니다", "됩니다", "입니다",
-    "하였다", "했다", "되었다", "됐다", "한다", "된다", "하다",
-    "되다", "이다", "하는", "되는", "하고", "되고", "하여",
-    "해서", "되어", "하며", "하면", "되면", "할", "한",
-    "된", "함", "됨",
-)
-KO_PARTICLES = (
-    "으로부터", "에서부터", "에서는", "에서도", "에게서", "으로는", "으로도",
-    "까지는", "이라는", "이라고", "에서", "에게", "으로", "부터",
-    "까지", "처럼", "보다", "마다", "와는", "과는", "와도",
-    "과도", "이나", "이란", "라는", "에는", "에도", "로는",
-    "은", "는", "이", "가", "을", "를", "의",
-    "에", "와", "과", "도", "로", "만", "나",
-    "란",
-)
-
-KO_STEMMER_JS = KO_STEMMER_MARK + """
-(function (lunr) {
-  if (!lunr || !lunr.QueryParser || lunr.QueryParser.parseTerm.cloudnotes) return;
-  var endings = %(endings)s, particles = %(particles)s;
-  function strip(word, suffixes) {
-    for (var i = 0; i < suffixes.length; i++) {
-      var s = suffixes[i];
-      if (word.length - s.length >= 2 && word.slice(-s.length) === s)
-        return word.slice(0, -s.length);
-    }
-    return word;
-  }
-  function stem(word) {
-    if (!/[\uac00-\ud7a3]$/.test(word)) return word;
-    var shorter = strip(word, endings);
-    return shorter !== word ? shorter : strip(word, particles);
-  }
-  // Material appends `*` to every query word (prefix search) and lunr skips its pipeline for
-  // wildcard terms: the query words are stemmed here, as lunr parses the query. The stem
-  // then prefix-matches every form of the word in the pages: 격리하다 -> 격리* finds 격리된.
-  var parseTerm = lunr.QueryParser.parseTerm;
-  lunr.QueryParser.parseTerm = function (parser) {
-    var lexeme = parser.peekLexeme();
-    if (lexeme && lexeme.type === lunr.QueryLexer.TERM) {
-      var parts = /^(\\*?)(.*?)(\\*?)$/.exec(lexeme.str);
-      lexeme.str = parts[1] + stem(parts[2]) + parts[3];
-    }
-    return parseTerm(parser);
-  };
-  lunr.QueryParser.parseTerm.cloudnotes = true;
-})(typeof self !== "undefined" ? self.lunr : this.lunr);
-"""
-
-
-def ko_stemmer_js() -> str:
-    import json
-
-    longest = functools.partial(sorted, key=len, reverse=True)
-    return KO_STEMMER_JS % {"endings": json.dumps(longest(KO_ENDINGS), ensure_ascii=False),
-                            "particles": json.dumps(longest(KO_PARTICLES), ensure_ascii=False)}
-
-
+@event_priority(-200)  # after mkdocs-static-i18n (-100) has built every language
 def on_post_build(config) -> None:
-    script = Path(config.site_dir) / "assets" / "javascripts" / "lunr" / "min" / "lunr.ko.min.js"
-    if script.is_file():
-        text = script.read_text(encoding="utf-8")
-        if KO_STEMMER_MARK not in text:
-            script.write_text(text.rstrip() + "\n" + ko_stemmer_js(), encoding="utf-8")
+    DIAGRAMS.post_build()
+    i18n = config.plugins.get("i18n")
+    if i18n is not None and i18n.building:
+        return  # a nested language build: the outer build finishes for every language
+    SEARCH.post_build(config)
+    NOTEBOOKS.post_build()

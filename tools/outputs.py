@@ -2,17 +2,21 @@
 
 Pages include `docs/outputs/<example path>.txt`. The tests run each example afresh and
 compare its output with that file after `normalise()` has replaced what changes from run
-to run (ids, timings, timestamps, addresses); `pytest --update-outputs` rewrites the files.
+to run (ids, timings, timestamps, addresses); `pytest --update-outputs` rewrites the files,
+each with the stamp of the run that wrote it (tools/stamps.py).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from tools.stamps import Stamp, StampError, check_stamp, write_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -35,7 +39,9 @@ def normalise(text: str, extra: Iterable[tuple[str, str]] = ()) -> str:
     """Replace run-to-run values; `extra` patterns run first, for an example's own values."""
     for pattern, repl in (*extra, *_VOLATILE):
         text = re.sub(pattern, repl, text)
-    return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
+    # a value with one digit more shifts a column: alignment inside a line is not content
+    return "\n".join(re.sub(r"(?<=\S) {2,}", " ", line.rstrip())
+                     for line in text.strip().splitlines()) + "\n"
 
 
 def run_example(relpath: str, *, env: dict[str, str] | None = None,
@@ -52,18 +58,31 @@ def output_path(relpath: str) -> Path:
     return OUTPUTS / Path(relpath).with_suffix(".txt")
 
 
-def compare_with_saved(relpath: str, text: str, *, extra: Iterable[tuple[str, str]] = (),
-                       update: bool = False) -> None:
-    """Assert that `text` matches the saved output of `relpath` once both are normalised.
+def compare_with_saved(relpath: str, text: str, *, stamp: Stamp,
+                       extra: Iterable[tuple[str, str]] = (), update: bool = False) -> list[str]:
+    """Assert that `text` matches the saved output of `relpath` once both are normalised, and
+    that the saved output's stamp comes from the same kind of backend as `stamp` (this run's).
 
-    With `update` (pytest's --update-outputs) `text` becomes the saved output first.
+    With `update` (pytest's --update-outputs) `text` and `stamp` are saved first. Returns the
+    facts (versions) in which the saved stamp differs from this run's: not failures, for the
+    session's summary (see tools/stamps.py for what counts as disagreeing).
     """
     saved = output_path(relpath)
     if update:
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(text)
+        write_stamp(saved, stamp)
     if not saved.exists():
         raise AssertionError(f"{saved.relative_to(ROOT)} is missing: run `make outputs`")
-    if normalise(text, extra) != normalise(saved.read_text(), extra):
+    try:
+        differences = check_stamp(saved, stamp)
+    except StampError as exc:
+        raise AssertionError(f"{saved.relative_to(ROOT)}: {exc}") from None
+    fresh, shown = normalise(text, extra), normalise(saved.read_text(), extra)
+    if fresh != shown:
+        diff = difflib.unified_diff(shown.splitlines(), fresh.splitlines(), "page", "this run",
+                                    lineterm="", n=1)
         raise AssertionError(f"{relpath} no longer prints what its page shows "
-                             f"({saved.relative_to(ROOT)}); run `make outputs` if intended")
+                             f"({saved.relative_to(ROOT)}); run `make outputs` if intended\n"
+                             + "\n".join(list(diff)[:40]))
+    return differences

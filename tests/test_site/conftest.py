@@ -68,3 +68,13 @@ def site(strict_build: SiteBuild, tmp_path_factory: pytest.TempPathFactory) -> P
                     + "\n".join(lenient.problems()[-20:] or lenient.log.splitlines()[-20:]),
                     pytrace=False)
     return lenient.directory
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole session (every site test that
+    needs a browser shares it: Playwright's sync API runs one instance per thread)."""
+    from tests.browser import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium

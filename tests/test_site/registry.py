@@ -324,6 +324,26 @@ def check_outputs(root: Path = ROOT) -> list[str]:
     return problems
 
 
+def check_output_stamps(root: Path = ROOT) -> list[str]:
+    """Every output a page shows, and every notebook stored with its outputs, has the stamp of
+    the run that wrote it (tools/stamps.py): present, sealed, and made for that very text."""
+    from tools.stamps import StampError, has_stored_outputs, read_stamp
+
+    shown = sorted({include_file(target) for lang in LANGS
+                    for target in includes_by_language(root)[lang]
+                    if target.startswith("docs/outputs/")})
+    stored = [page for page in pages(root) if page.suffix == ".ipynb" and has_stored_outputs(page)]
+    problems = []
+    for path in [root / rel for rel in shown] + stored:
+        if not path.is_file():
+            continue  # check_include_targets reports it
+        try:
+            read_stamp(path)
+        except StampError as exc:
+            problems.append(f"{path.relative_to(root).as_posix()}: {exc}")
+    return problems
+
+
 def reference_pages(root: Path = ROOT) -> dict[str, Path]:
     """{examples folder: reference page}: `docs/reference/<folder>.md` per example folder."""
     return {folder: root / "docs" / "reference" / f"{folder}.md"

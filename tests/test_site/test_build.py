@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from html.parser import HTMLParser
@@ -85,40 +84,6 @@ def test_notebook_is_rendered_and_executed(site: Path, lang: str) -> None:
     assert "{ #" not in page, "an explicit anchor marker was left in the text"
 
 
-_DIRECTIVE = re.compile(r"^[ \t]*--8<--[ \t]*(?:([\"']).*\1)?[ \t]*$", re.M)
-
-
-def unexpanded_directives(page: str) -> list[str]:
-    """Include directives that pymdownx.snippets left in a page's text as they were.
-
-    A directive is a line of its own (`--8<-- "file"`, or a bare `--8<--` opening a block);
-    prose that mentions the syntax inline is fine.
-    """
-    text = html.unescape(re.sub(r"<[^>]+>", "", page))
-    return [m.group(0).strip() for m in _DIRECTIVE.finditer(text)]
-
-
-@pytest.mark.site
-def test_unexpanded_directive_detection() -> None:
-    code = ('<pre><span></span><code><span id="__span-0-1">--8&lt;-- '
-            '&quot;examples/docker/x.py&quot;\n</span></code></pre>')
-    assert unexpanded_directives(code) == ['--8<-- "examples/docker/x.py"']
-    assert unexpanded_directives("<pre><code>--8&lt;--\nexamples/a.py\n--8&lt;--\n</code></pre>")
-    prose = '<p>the line <code>--8&lt;-- "examples/..."</code> is replaced by the file</p>'
-    assert unexpanded_directives(prose) == []
-
-
-@pytest.mark.docker
-@pytest.mark.site
-def test_no_unexpanded_snippet(site: Path) -> None:
-    offenders = {}
-    for path in sorted(site.rglob("*.html")):
-        found = unexpanded_directives(path.read_text(encoding="utf-8"))
-        if found:
-            offenders[str(path.relative_to(site))] = found
-    assert not offenders, f"unexpanded snippet directives: {offenders}"
-
-
 @pytest.mark.docker
 @pytest.mark.site
 @pytest.mark.parametrize("lang", registry.LANGS)
@@ -174,11 +139,36 @@ def test_reference_renders_every_example(site: Path, lang: str) -> None:
 
 @pytest.mark.docker
 @pytest.mark.site
-def test_search_worker_gets_the_korean_query_stemmer(site: Path) -> None:
-    from tools.mkdocs_hooks import KO_STEMMER_MARK
+def test_search_worker_gets_the_query_analyser(site: Path) -> None:
+    from tools.search_index import ADDON_MARK
 
-    script = site / "assets" / "javascripts" / "lunr" / "min" / "lunr.ko.min.js"
-    assert script.read_text(encoding="utf-8").count(KO_STEMMER_MARK) == 1
+    (worker,) = (site / "assets" / "javascripts" / "workers").glob("search.*.min.js")
+    assert worker.read_text(encoding="utf-8").count(ADDON_MARK) == 1
+
+
+@pytest.mark.docker
+@pytest.mark.site
+@pytest.mark.parametrize("lang", registry.LANGS)
+def test_one_search_index_per_language(site: Path, lang: str) -> None:
+    """Each language's pages fetch an index of that language's pages only."""
+    import json
+
+    root = site / registry.page_url("index.md", lang)
+    index = json.loads((root / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    pages = {registry.page_url(src, lang).removeprefix("en/") for src in NAV}
+    assert pages <= locations, f"pages missing from the {lang} index: {pages - locations}"
+    assert not [loc for loc in locations if loc.startswith("en/")], "English pages in it"
+    titles = {d["location"]: d["title"] for d in index["docs"] if "#" not in d["location"]}
+    topic_titles = [titles[p] for p in pages if not p.startswith("reference/")]
+    in_korean = [bool(re.search("[\uac00-\ud7a3]", t)) for t in topic_titles]
+    assert all(in_korean) if lang == "ko" else not any(in_korean), topic_titles
+    for src in NAV:  # and every page's search looks there: `base` is its language's root
+        page = html_of(site, src, lang)
+        config = json.loads(re.search(r'<script id="__config"[^>]*>(.*?)</script>', page, re.S)[1])
+        here = BASE + registry.page_url(src, lang)
+        assert urljoin(here, config["base"].rstrip("/") + "/") == BASE + (
+            "en/" if lang == "en" else ""), (src, config["base"])
 
 
 # --- notebooks: the hook, and a failing cell --------------------------------------------------

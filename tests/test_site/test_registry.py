@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.test_site import registry
+from tools.stamps import Stamp, write_stamp
+
+STAMP = Stamp("docker", {"engine": "27.0.1", "api": "1.46"}, "2026-01-02")
 
 pytestmark = pytest.mark.site
 
@@ -26,6 +29,7 @@ CHECKS = [
     registry.check_duplicate_anchors,
     registry.check_include_targets,
     registry.check_outputs,
+    registry.check_output_stamps,
     registry.check_reference,
 ]
 
@@ -89,7 +93,7 @@ def good_tree(tmp_path: Path) -> Path:
     """A tree that follows every convention."""
     write(tmp_path, "examples/a/good.py", '"""Good."""\n')
     write(tmp_path, "tests/test_examples/a/test_good.py")
-    write(tmp_path, "docs/outputs/a/good.txt", "ok\n")
+    write_stamp(write(tmp_path, "docs/outputs/a/good.txt", "ok\n"), STAMP)
     write(tmp_path, "docs/page.md", good_page("제목", "title", "첫 절"))
     write(tmp_path, "docs/page.en.md", good_page("Title", "title", "First part"))
     write(tmp_path, "docs/reference/a.md", "# 레퍼런스 { #ref }\n\n::: good\n")
@@ -221,3 +225,29 @@ def test_reference_must_document_every_example(good_tree: Path) -> None:
         "examples/c/ has no reference page docs/reference/c.md",
         "examples/a/undocumented.py is missing from docs/reference/a.md (`::: undocumented`)",
     ]
+
+
+def test_output_stamps_are_required_and_checked(good_tree: Path) -> None:
+    output = good_tree / "docs/outputs/a/good.txt"
+    stamp = output.with_suffix(".stamp.json")
+    output.write_text("ok, edited by hand\n", encoding="utf-8")
+    assert registry.check_output_stamps(good_tree) == [
+        "docs/outputs/a/good.txt: good.stamp.json was written for another version of good.txt "
+        "(edited by hand, or only one of them regenerated): run `make outputs`"]
+    write_stamp(output, STAMP)
+    stamp.write_text(stamp.read_text().replace("27.0.1", "20.10.24"), encoding="utf-8")
+    assert registry.check_output_stamps(good_tree) == [
+        "docs/outputs/a/good.txt: the seal does not match: the stamp was edited by hand"]
+    stamp.unlink()
+    assert registry.check_output_stamps(good_tree) == [
+        "docs/outputs/a/good.txt: good.txt has no stamp (good.stamp.json): run `make outputs`"]
+
+
+def test_a_notebook_stored_with_outputs_needs_a_stamp(good_tree: Path) -> None:
+    nb = json.loads((good_tree / "docs/nb.ipynb").read_text(encoding="utf-8"))
+    nb["cells"][-1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+    write(good_tree, "docs/nb.ipynb", json.dumps(nb))
+    assert registry.check_output_stamps(good_tree) == [
+        "docs/nb.ipynb: nb.ipynb has no stamp (nb.stamp.json): run `make outputs`"]
+    write_stamp(good_tree / "docs/nb.ipynb", STAMP)
+    assert registry.check_output_stamps(good_tree) == []
