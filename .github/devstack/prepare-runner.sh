@@ -22,4 +22,15 @@ sudo DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq esl-erlang >/dev/null 2
 sudo DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq python3-simplejson \
   python3-pyasn1-modules >/dev/null 2>&1 || true
 
+# Horizon runs under Apache: its WSGI daemon as the stack user (here `runner`), its static files
+# and the checkout's templates read by Apache's own processes. Ubuntu 24.04 creates home folders
+# mode 0750, and so does the runner image for /home/runner, which holds the DevStack checkout:
+# let other users traverse it (not list it) so nothing Apache reaches below it is refused.
+sudo chmod o+x "$HOME"
+
 sudo apt-get update -qq
+
+# Korean text in the Horizon example's screenshots (headless Chrome draws boxes without a CJK
+# font); the browser itself is the image's Google Chrome.
+sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  fonts-noto-cjk >/dev/null

@@ -202,6 +202,20 @@ def test_docs_builds_strictly_tests_the_site_and_deploys_main_to_pages():
     assert deploy["environment"]["name"] == "github-pages"
 
 
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_site_builds_read_the_whole_history(name):
+    assert wc.history_problems(name, WORKFLOWS[name]) == []
+
+
+def test_a_shallow_site_build_is_rejected():
+    wf = minimal("make build")
+    assert wc.history_problems("x", wf) == [
+        "x/test: builds the site from a shallow checkout (set fetch-depth: 0, the translation "
+        "banners read git history)"]
+    wf["jobs"]["test"]["steps"][0]["with"] = {"fetch-depth": 0}
+    assert wc.history_problems("x", wf) == []
+
+
 # --- marker expressions select every example test ------------------------------------------
 
 def test_each_backend_marker_is_selected_by_some_workflow():
@@ -275,6 +289,13 @@ def test_a_local_conf_without_swift_or_cinder_is_rejected():
     assert wc.missing_devstack_services({"key"}, {"designate"})  # unknown project: flagged
 
 
+def test_a_local_conf_without_the_dashboard_is_rejected():
+    conf = wc.LOCAL_CONF.read_text() + "\n[[local|localrc]]\ndisable_service horizon\n"
+    problems = wc.missing_devstack_services(wc.devstack_enabled_services(conf),
+                                            wc.needed_projects())
+    assert [p.split(":")[0] for p in problems] == ["horizon"]
+
+
 def test_devstack_workflow_shape():
     assert wc.devstack_workflow_problems(WORKFLOWS["examples-devstack"], COMMAND) == []
 
@@ -290,7 +311,9 @@ def test_devstack_workflow_defects_are_reported():
     job["strategy"]["matrix"]["include"] = [{"branch": "master", "series": "master"}]
     job["steps"] = [s for s in job["steps"] if "upload-artifact" not in str(s.get("uses"))]
     job["env"]["CLOUDNOTES_LAB"] = "1"
+    del job["env"]["HORIZON_URL"]
     problems = wc.devstack_workflow_problems(wf, COMMAND)
-    for fragment in ("schedule", "baas", "stable/", "failure", "CLOUDNOTES_LAB"):
+    for fragment in ("schedule", "baas", "stable/", "failure", "CLOUDNOTES_LAB", "HORIZON_URL",
+                     "screenshots"):
         assert any(fragment in p for p in problems), (fragment, problems)
 

@@ -409,6 +409,22 @@ def cache_problems(name: str, workflow: Mapping[str, Any], command: list[str]) -
     return problems
 
 
+def history_problems(name: str, workflow: Mapping[str, Any]) -> list[str]:
+    """A job that builds the site (`make build`) checks out the whole history: the translation
+    banners come from git (tools/l10n.py), and a shallow clone (checkout's default) has none."""
+    problems = []
+    for job_id, job in jobs(workflow).items():
+        builds = any(line == "make build" for s in steps(job) if isinstance(s.get("run"), str)
+                     for line in logical_lines(s["run"]))
+        checkouts = [s for s in steps(job)
+                     if str(s.get("uses", "")).startswith("actions/checkout@")]
+        if builds and (not checkouts or any(
+                str((s.get("with") or {}).get("fetch-depth")) != "0" for s in checkouts)):
+            problems.append(f"{name}/{job_id}: builds the site from a shallow checkout "
+                            "(set fetch-depth: 0, the translation banners read git history)")
+    return problems
+
+
 def real_backend_problems(name: str, workflow: Mapping[str, Any],
                           command: list[str]) -> list[str]:
     """Runs against real images/clouds/clusters skip the text comparison; images are pulled."""
@@ -444,8 +460,8 @@ DEVSTACK_SERVICES: dict[str, list[set[str]]] = {
     "cinder": [{"c-api", "c-sch", "c-vol"}],
     "swift": [{"s-proxy", "s-account", "s-container", "s-object"}],
     "placement": [{"placement-api"}],
-    # The horizon examples replay the dashboard's API calls: they need the APIs, not Horizon.
-    "horizon": [set()],
+    # One horizon example replays the dashboard's API calls, the other drives the dashboard.
+    "horizon": [{"horizon"}],
 }
 CORE_PROJECTS = {"keystone", "nova", "glance", "neutron", "cinder", "swift", "placement"}
 
@@ -531,6 +547,14 @@ def devstack_workflow_problems(workflow: Mapping[str, Any], command: list[str]) 
                    if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
         if not any("failure()" in str(s.get("if", "")) for s in uploads):
             problems.append(f"{job_id}: DevStack logs are not uploaded on failure")
+        # the Horizon browser example runs against DevStack's dashboard; keep its screenshots
+        env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
+        if not str(env.get("HORIZON_URL", "")).startswith("http://127.0.0.1"):
+            problems.append(f"{job_id}: HORIZON_URL does not name DevStack's dashboard on "
+                            "127.0.0.1")
+        if not any("horizon-screenshots" in str((s.get("with") or {}).get("path", ""))
+                   and "always()" in str(s.get("if", "")) for s in uploads):
+            problems.append(f"{job_id}: the Horizon screenshots are not uploaded")
         for inv in suite_invocations("examples-devstack", {"jobs": {job_id: job},
                                                            "env": workflow.get("env")}, command):
             if inv.variables.get("CLOUDNOTES_LAB") != "0" or not inv.variables.get("OS_CLOUD"):
