@@ -43,6 +43,7 @@ the kiwipiepy version and its model version.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import re
@@ -85,6 +86,15 @@ def _mask(text: str) -> str:
     return _TAG.sub(lambda m: " " * len(m[0]), text)
 
 
+@functools.lru_cache(maxsize=1)
+def shared_kiwi():
+    """One Kiwi per process: loading its model takes seconds, and `mkdocs serve` rebuilds in
+    the same process (this module stays imported), so an edit pays only for its own text."""
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
 class KoreanAnalyser:
     """Kiwi's tokens for texts, cached on disk by the text's hash and Kiwi's version."""
 
@@ -102,18 +112,13 @@ class KoreanAnalyser:
             except ValueError:
                 self.cache = {}
         self.used: set[str] = set()
-        self._kiwi = None
 
     def tokens(self, texts: list[str]) -> list[list[list]]:
         """[[start, end, tag], ...] per text."""
         keys = [hashlib.sha256(t.encode()).hexdigest()[:24] for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.cache}
         if missing:
-            if self._kiwi is None:
-                from kiwipiepy import Kiwi
-
-                self._kiwi = Kiwi()
-            analysed = self._kiwi.tokenize(list(missing.values()))
+            analysed = shared_kiwi().tokenize(list(missing.values()))
             for key, toks in zip(missing, analysed, strict=True):
                 self.cache[key] = [[t.start, t.start + t.len, t.tag] for t in toks]
         self.used.update(keys)

@@ -50,7 +50,10 @@ def wait_for(url: str, check, timeout: float) -> float:
 def measure(page: str = "glossary.md", timeout: float = 300) -> tuple[float, float]:
     """(seconds to the first served build, seconds from an edit to its HTML being served)."""
     source = ROOT / "docs" / page
-    url_path = page.removesuffix(".md").removesuffix("index")
+    url_path = page.removesuffix(".md")
+    if url_path.endswith(".en"):  # mkdocs-static-i18n serves English pages under /en/
+        url_path = "en/" + url_path.removesuffix(".en")
+    url_path = url_path.removesuffix("index")
     port = free_port()
     url = f"http://127.0.0.1:{port}/{url_path}/".replace("//", "/").replace(":/", "://")
     original = source.read_bytes()
