@@ -29,26 +29,11 @@ from lab.horizon import ensure_installed as ensure_horizon
 from lab.install import InstallError, ensure_venv
 from lab.layout import PORTS, Layout, default_layout
 from lab.plan import READY_TIMEOUT, LabError, Plan, say
+from lab.programs import PROGRAMS, QEMU_USER
 from lab.services import RPC_QUEUES, WORKERS, all_services, base_env
 from lab.status import print_status
 from lab.steps import build_plan
 
-# programs the lab runs from the system -> the Debian package that provides them
-PROGRAMS = {
-    "/usr/bin/memcached": "memcached",
-    "/usr/lib/rabbitmq/bin/rabbitmq-server": "rabbitmq-server",
-    "/usr/bin/epmd": "rabbitmq-server",  # erlang-base, pulled in by rabbitmq-server
-    "/usr/bin/qemu-img": "qemu-utils",
-    "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
-    "/usr/sbin/libvirtd": "libvirt-daemon",
-    "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so":
-        "libvirt-daemon-driver-qemu",
-    "/usr/bin/genisoimage": "genisoimage",  # Nova's config drives
-    "/bin/busybox": "busybox-static",  # the guest's userland
-}
-# libvirtd's QEMU driver refuses to start unless its default user exists (even when qemu.conf
-# names root); Debian's libvirt-daemon-system creates it, tools.prepare does without systemd.
-QEMU_USER = "libvirt-qemu"
 # ports in lab.layout.PORTS that belong to a process of another name
 PORT_OWNERS = {"nova": "nova-api", "neutron": "neutron-api", "cinder": "cinder-api",
                "swift": "swift-proxy", "rabbitmq-dist": "rabbitmq"}

@@ -74,7 +74,7 @@ class Plan:
             self._fail(LabError(step.name, f"{exc.__class__.__name__}: {exc}"))
             return
         if note:
-            say(f"  {time.monotonic() - self.started:5.1f}s  {note}")
+            self.say_now(note)
         step.done.set()
 
     def _fail(self, exc: LabError) -> None:

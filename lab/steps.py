@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Set
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +29,9 @@ SCRIPTS = Path(__file__).parent / "scripts"
 
 # how long cinder-scheduler may take to list cinder-volume's pool before one of them is restarted
 POOLS_PATIENCE = 60.0
-# cinder-volume reports every 10 s (report_interval): a heartbeat older than this is missed
-HEARTBEAT_STALE = timedelta(seconds=25)
+# cinder-volume reports every 10 s (report_interval): a heartbeat older than this many seconds
+# means it missed some
+HEARTBEAT_STALE = 25.0
 
 
 def quiet_volume_side(heartbeats: Mapping[str, datetime | None],
@@ -43,7 +44,7 @@ def quiet_volume_side(heartbeats: Mapping[str, datetime | None],
     if beat is None:
         return "cinder-volume", "cinder-volume has sent no heartbeat"
     age = (now - beat).total_seconds()
-    if now - beat > HEARTBEAT_STALE:
+    if age > HEARTBEAT_STALE:
         return "cinder-volume", f"cinder-volume's last heartbeat is {age:.0f}s old"
     return "cinder-scheduler", f"cinder-volume's last heartbeat is {age:.0f}s old, yet the " \
                                "scheduler lists no pool"

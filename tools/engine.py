@@ -95,26 +95,23 @@ def start_engine(engine: Engine = DEFAULT, timeout: float = 60, attempts: int = 
         child = procs.spawn(engine.name, list(engine.argv), pids=engine.pids, log=engine.log,
                             env=os.environ, cwd=Path.cwd())
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while child.poll() is None and time.monotonic() < deadline:
             if engine_answers(engine.base_url):
                 engine.pids.refresh(engine.name)
                 return engine.pids.get(engine.name)
-            if child.poll() is not None:
-                break
             time.sleep(0.5)
-        tail = engine.log.read_text(errors="replace").splitlines()[-5:]
-        output = " | ".join(tail) or "no output"
-        if child.poll() is None:
+        output = " | ".join(engine.log.read_text(errors="replace").splitlines()[-5:]) \
+            or "no output"
+        if child.returncode is None:
             raise SetupError(f"dockerd did not answer within {timeout:.0f}s "
                              f"(log {engine.log}): {output}")
-        reason = _exit_reason(child.returncode)
         engine.pids.remove(engine.name)
-        if attempt < attempts:
-            print(f"prepare: dockerd {reason} ({output}); starting it once more", flush=True)
-            time.sleep(2)
-            continue
-        raise SetupError(f"dockerd {reason} (log {engine.log}): {output}")
-    raise AssertionError("unreachable")
+        reason = _exit_reason(child.returncode)
+        if attempt == attempts:
+            raise SetupError(f"dockerd {reason} (log {engine.log}): {output}")
+        print(f"prepare: dockerd {reason} ({output}); starting it once more", flush=True)
+        time.sleep(2)
+    raise SetupError("dockerd was not started (attempts < 1)")
 
 
 def stop_engine(engine: Engine = DEFAULT, grace: float = 30) -> bool:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lab.programs import BUILD_PACKAGES, PROGRAMS, QEMU_USER
+
 # command on PATH (or file) -> Debian package that provides it
 NEEDED = {
     "docker": {"/usr/sbin/dockerd": "docker.io", "/bin/busybox": "busybox-static"},
@@ -17,22 +19,7 @@ NEEDED = {
         # font every glyph is a box
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc": "fonts-noto-cjk",
     },
-    "lab": {
-        "/usr/bin/memcached": "memcached",
-        "/usr/lib/rabbitmq/bin/rabbitmq-server": "rabbitmq-server",
-        "/usr/bin/qemu-img": "qemu-utils",
-        # the hypervisor under Nova: QEMU (software emulation) run by libvirtd
-        "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
-        "/usr/sbin/libvirtd": "libvirt-daemon",
-        "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so":
-            "libvirt-daemon-driver-qemu",
-        # building libvirt-python into the lab venv
-        "/usr/include/libvirt/libvirt.h": "libvirt-dev",
-        "/usr/bin/pkg-config": "pkg-config",
-        # Nova's config drives; the guest's userland
-        "/usr/bin/genisoimage": "genisoimage",
-        "/bin/busybox": "busybox-static",
-    },
+    "lab": {**PROGRAMS, **BUILD_PACKAGES},
 }
 
 
@@ -81,9 +68,6 @@ def ensure_packages(groups: list[str]) -> None:
         # A stale package list is the usual cause: refresh once and retry.
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
-
-
-QEMU_USER = "libvirt-qemu"
 
 
 def ensure_qemu_user() -> None:
